@@ -1,0 +1,102 @@
+"""Split text into blocks, lines and sentences as [start, end) spans into the original text.
+
+Every function here returns spans, never new strings, so ``text[start:end]`` is always the
+piece it names: that is what keeps every citation verbatim.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..types import Span
+
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+# A block longer than this with line breaks but no blank lines is most likely a text whose
+# paragraphs are separated by single newlines; it is split at its line breaks.
+LONG_BLOCK_CHARS = 2500
+
+
+def trim(text: str, start: int, end: int) -> Span:
+    """Shrink [start, end) so that it neither starts nor ends with white space."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def line_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Non-blank lines of ``text[start:end]``, trimmed."""
+    end = len(text) if end is None else end
+    spans, pos = [], start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl == -1 else nl
+        s, e = trim(text, pos, stop)
+        if s < e:
+            spans.append((s, e))
+        pos = stop + 1
+    return spans
+
+
+def block_spans(text: str) -> list[Span]:
+    """Blocks separated by blank lines, trimmed; over-long blocks are split at line breaks."""
+    spans, pos = [], 0
+    for m in _BLANK_LINE.finditer(text):
+        spans.append(trim(text, pos, m.start()))
+        pos = m.end()
+    spans.append(trim(text, pos, len(text)))
+    out: list[Span] = []
+    for s, e in spans:
+        if s >= e:
+            continue
+        if e - s > LONG_BLOCK_CHARS and "\n" in text[s:e]:
+            out.extend(line_spans(text, s, e))
+        else:
+            out.append((s, e))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd  # light, but only needed when splitting
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+_FALLBACK_SENTENCE = re.compile(r".+?(?:[.!?…]+[\"'”’)\]]*(?=\s)|$)", re.S)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences of ``text[start:end]`` as absolute spans, by pysbd.
+
+    pysbd returns strings; each is located in the original text from a moving cursor, so the
+    spans are exact even where pysbd normalises white space. A piece that cannot be located
+    falls back to a simple punctuation rule for the rest of the range.
+    """
+    end = len(text) if end is None else end
+    chunk = text[start:end]
+    if not chunk.strip():
+        return []
+    try:
+        pieces = _segmenter().segment(chunk)
+    except Exception:  # pysbd raises on a few odd inputs; the fallback still gives exact spans
+        pieces = []
+    spans: list[Span] = []
+    cursor = 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        at = chunk.find(piece, cursor)
+        if at == -1:
+            break
+        spans.append(trim(text, start + at, start + at + len(piece)))
+        cursor = at + len(piece)
+    rest_s, rest_e = trim(text, start + cursor, end)
+    if rest_s < rest_e:
+        for m in _FALLBACK_SENTENCE.finditer(text, rest_s, rest_e):
+            s, e = trim(text, m.start(), m.end())
+            if s < e:
+                spans.append((s, e))
+    return [s for s in spans if s[0] < s[1]]

@@ -1,0 +1,122 @@
+"""The library's data types: plain dataclasses, never bare tuples."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph-like block of a document: ``doc.text[start:end] == text``.
+
+    ``kind`` is ``"body"`` (searchable, numbered 1.. in reading order), ``"title"`` or
+    ``"caption"`` (shown in the reader, never returned as an answer). ``sentences`` are
+    absolute [start, end) spans into the document text.
+    """
+
+    doc_id: str
+    kind: str
+    start: int
+    end: int
+    text: str
+    paragraph: int | None = None
+    sentences: tuple[Span, ...] = ()
+
+    @property
+    def passage_id(self) -> str:
+        return f"{self.doc_id}#p{self.paragraph}" if self.paragraph else f"{self.doc_id}@{self.start}"
+
+
+@dataclass
+class Document:
+    """A document as indexed: its text (the original file's, decoded), metadata and blocks."""
+
+    doc_id: str
+    title: str
+    source: str
+    path: str
+    sha256: str
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+    added: str = ""
+    notes: tuple[str, ...] = ()  # e.g. "decoded as cp1252, not UTF-8"
+
+    @property
+    def passages(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "body"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage returned for a query, with its rank, fused score and highlighted sentences."""
+
+    rank: int
+    doc_id: str
+    title: str
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    highlight: tuple[Span, ...]
+    score: float
+
+    def to_json(self) -> dict:
+        return {
+            "rank": self.rank, "doc_id": self.doc_id, "title": self.title, "source": self.source,
+            "paragraph": self.paragraph, "start": self.start, "end": self.end, "text": self.text,
+            "highlight": [list(h) for h in self.highlight], "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of a question: ``answered`` is the evidence test's verdict.
+
+    When ``answered`` is false, ``passages`` are the closest ones, not an answer.
+    """
+
+    question: str
+    answered: bool
+    passages: tuple[Hit, ...]
+    confidence: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"question": self.question, "answered": self.answered,
+                "passages": [h.to_json() for h in self.passages]}
+
+
+@dataclass(frozen=True)
+class DocCoverage:
+    """Whether one document covers a topic, with its best passages."""
+
+    doc_id: str
+    title: str
+    covered: bool
+    score: float
+    passages: tuple[Hit, ...]
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "title": self.title, "covered": self.covered,
+                "score": round(float(self.score), 4), "passages": [h.to_json() for h in self.passages]}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A topic's coverage across documents; ``summary`` is a fixed label, never prose."""
+
+    topic: str
+    documents: tuple[DocCoverage, ...]
+
+    @property
+    def summary(self) -> str:
+        covered = [d for d in self.documents if d.covered]
+        if not covered:
+            return "covered by none"
+        if len(covered) == len(self.documents):
+            return "covered by all"
+        return "only by " + ", ".join(d.title for d in covered)
+
+    def to_json(self) -> dict:
+        return {"topic": self.topic, "summary": self.summary, "documents": [d.to_json() for d in self.documents]}
