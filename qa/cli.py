@@ -178,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="list the indexed documents")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
+
+    # Subcommands that live in their own modules; each module's add_parser() must import nothing heavy.
+    for module in ("overview", "evaluate"):
+        try:
+            mod = __import__(f"qa.{module}", fromlist=["add_parser"])
+        except ImportError:
+            continue
+        mod.add_parser(sub)
     return ap
 
 

@@ -21,7 +21,7 @@ from . import store
 from .config import APPROXIMATE_ABOVE, Settings
 from .embed import Embedder
 from .errors import BadInput, IndexProblem
-from .ingest import corpus_files, doc_id_for, load_document, read_metadata
+from .ingest import INGEST_VERSION, corpus_files, doc_id_for, load_document, read_metadata
 from .lexical import BM25
 from .types import Document
 
@@ -47,6 +47,7 @@ class UpdateReport:
 def manifest_for(settings: Settings, embedder: Embedder, dim: int, kind: str, docs: list[Document]) -> dict:
     return {
         "format_version": store.FORMAT_VERSION,
+        "ingest_version": INGEST_VERSION,
         "model": {"id": settings.model, "weights_sha256": embedder.weights_sha256, "dimension": dim},
         "index_kind": kind,
         "corpus_dir": str(settings.corpus_dir.resolve()),
@@ -70,6 +71,8 @@ def compatible(manifest: dict, settings: Settings, embedder: Embedder) -> str | 
     """Why an index built with ``manifest`` cannot be used with these settings (None if it can)."""
     if manifest.get("format_version") != store.FORMAT_VERSION:
         return f"index format {manifest.get('format_version')} is not the current {store.FORMAT_VERSION}"
+    if manifest.get("ingest_version") != INGEST_VERSION:
+        return "the index was built by another version of the document reader"
     model = manifest.get("model", {})
     if model.get("id") != settings.model:
         return f"index was built with model {model.get('id')!r}, settings ask for {settings.model!r}"

@@ -11,9 +11,11 @@ from ..types import Document
 from .clean import classify
 from .readers import SUPPORTED, read_file
 
-__all__ = ["SUPPORTED", "load_document", "corpus_files", "doc_id_for", "read_metadata"]
+__all__ = ["INGEST_VERSION", "SUPPORTED", "load_document", "corpus_files", "doc_id_for", "read_metadata"]
 
 METADATA_FILE = "metadata.json"
+#: Bump when cleaning or splitting changes what blocks or sentences a file gives: old indexes rebuild.
+INGEST_VERSION = 2
 
 
 def doc_id_for(path: Path) -> str:

@@ -64,6 +64,27 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False)
 
 
+# A boundary inside one pysbd sentence: terminal punctuation, optional closing quotes, space,
+# then a capital or an opening quote. pysbd keeps whole quotations together; this splits them.
+_INNER_BOUNDARY = re.compile(r"[.!?…]+[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z])")
+_WORD_BEFORE = re.compile(r"(\w+)\W*$")
+
+
+def _refine(text: str, start: int, end: int) -> list[Span]:
+    """Split [start, end) at inner boundaries whose preceding word is lower-case (not "Mr", "V", "U.S")."""
+    out, s = [], start
+    for m in _INNER_BOUNDARY.finditer(text, start, end):
+        before = _WORD_BEFORE.search(text, s, m.start())
+        word = before.group(1) if before else ""
+        if not (len(word) >= 2 and (word.islower() or word.isdigit())):
+            continue
+        cut = m.start() + len(m.group(0).rstrip())
+        out.append(trim(text, s, cut))
+        s = m.end()
+    out.append(trim(text, s, end))
+    return [x for x in out if x[0] < x[1]]
+
+
 _FALLBACK_SENTENCE = re.compile(r".+?(?:[.!?…]+[\"'”’)\]]*(?=\s)|$)", re.S)
 
 
@@ -91,7 +112,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         at = chunk.find(piece, cursor)
         if at == -1:
             break
-        spans.append(trim(text, start + at, start + at + len(piece)))
+        s_, e_ = trim(text, start + at, start + at + len(piece))
+        spans.extend(_refine(text, s_, e_))
         cursor = at + len(piece)
     rest_s, rest_e = trim(text, start + cursor, end)
     if rest_s < rest_e:
