@@ -70,8 +70,13 @@ class Searcher:
         return Answer(question, verdict.answered, hits, verdict.confidence)
 
     def rank(self, question: str, qvec: np.ndarray, doc_ids: list[str] | None = None,
-             method: str = "hybrid") -> tuple[list[Scored], list[str]]:
-        """All candidates from both retrievers, fused and sorted best first."""
+             method: str = "hybrid", *, candidates: int | None = None) -> tuple[list[Scored], list[str]]:
+        """All candidates from both retrievers, fused and sorted best first.
+
+        ``candidates``: how many each retriever contributes (default ``CANDIDATES``); evaluation
+        asks for more to measure recall@100.
+        """
+        depth = CANDIDATES if candidates is None else int(candidates)
         if method not in METHODS:
             raise BadInput(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
         allowed = self._allowed_rows(doc_ids)
@@ -79,9 +84,9 @@ class Searcher:
         lex = self.bm25.scores(tokens)
         if allowed is not None:
             lex = np.where(allowed, lex, -1.0)
-        rows = set(self._dense_candidates(qvec, allowed))
+        rows = set(self._dense_candidates(qvec, allowed, candidates=depth))
         if method != "dense":
-            order = np.argsort(-lex)[:CANDIDATES]
+            order = np.argsort(-lex)[:depth]
             rows |= {int(r) for r in order if lex[r] > 0}
         if not rows:
             return [], tokens
@@ -121,11 +126,12 @@ class Searcher:
         wanted = [list(self.documents).index(d) for d in doc_ids]
         return np.isin(self.doc_of_row, wanted)
 
-    def _dense_candidates(self, qvec: np.ndarray, allowed: np.ndarray | None) -> list[int]:
+    def _dense_candidates(self, qvec: np.ndarray, allowed: np.ndarray | None, *,
+                          candidates: int | None = None) -> list[int]:
         import faiss
 
         n = len(self.passages)
-        k = min(n, CANDIDATES)
+        k = min(n, CANDIDATES if candidates is None else int(candidates))
         if k == 0:
             return []
         params = None
