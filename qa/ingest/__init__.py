@@ -14,8 +14,8 @@ from .readers import SUPPORTED, read_file
 __all__ = ["INGEST_VERSION", "SUPPORTED", "load_document", "corpus_files", "doc_id_for", "read_metadata"]
 
 METADATA_FILE = "metadata.json"
-#: Bump when cleaning or splitting changes what blocks or sentences a file gives: old indexes rebuild.
-INGEST_VERSION = 2
+#: Bump when cleaning, splitting or tokenizing (qa.lexical) changes what a file gives: old indexes rebuild.
+INGEST_VERSION = 4
 
 
 def doc_id_for(path: Path) -> str:

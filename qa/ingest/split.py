@@ -99,8 +99,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     chunk = text[start:end]
     if not chunk.strip():
         return []
+    # pysbd ends a sentence at every line break; inside a block a single line break is wrapping
+    # (hard-wrapped text), so pysbd sees spaces instead: same length, so offsets are unchanged.
+    flat = chunk.replace("\r", " ").replace("\n", " ")
     try:
-        pieces = _segmenter().segment(chunk)
+        pieces = _segmenter().segment(flat)
     except Exception:  # pysbd raises on a few odd inputs; the fallback still gives exact spans
         pieces = []
     spans: list[Span] = []
@@ -109,7 +112,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         piece = piece.strip()
         if not piece:
             continue
-        at = chunk.find(piece, cursor)
+        at = flat.find(piece, cursor)
         if at == -1:
             break
         s_, e_ = trim(text, start + at, start + at + len(piece))
