@@ -17,7 +17,7 @@ def compare(engine, topic: str, doc_ids: list[str] | None = None, per_doc: int =
         doc = engine.document(doc_id)
         scored, tokens = searcher.rank(topic, qvec, [doc_id])
         top = scored[:per_doc]
-        verdict = evidence.judge_topic(topic, tokens, top, searcher) if top else evidence.Verdict(False, 0.0)
+        verdict = evidence.judge_topic(topic, tokens, top, searcher, doc_id) if top else evidence.Verdict(False, 0.0)
         hits = tuple(searcher.hit(s, i + 1) for i, s in enumerate(top))
         out.append(DocCoverage(doc_id, doc.title, verdict.answered, verdict.confidence, hits))
     return Comparison(topic, tuple(out))

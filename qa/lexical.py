@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+_ACRONYM = re.compile(r"[A-Z]{2,5}s?")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 
@@ -24,22 +25,29 @@ def _stemmer():
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
+    """bm25s's English list plus scikit-learn's, which also holds question words (how, where, did)
+    that carry no topic and would otherwise weigh in BM25 and in the evidence test."""
     from bm25s.stopwords import STOPWORDS_EN
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(STOPWORDS_EN)
+    return frozenset(STOPWORDS_EN) | frozenset(ENGLISH_STOP_WORDS) | {"did", "does", "doing", "done"}
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop words out, possessive 's dropped, Snowball-stemmed word tokens."""
-    words = []
+    """Acronyms kept upper-case; other words lower-cased, -isation read as -ization, stop words out, possessive 's dropped, Snowball-stemmed word tokens."""
+    words, acronyms = [], []
     stop = stopwords()
-    for w in _WORD.findall(text.lower().translate(_QUOTES)):
+    for w in _WORD.findall(text.translate(_QUOTES)):
+        if _ACRONYM.fullmatch(w):  # IT, US, GDP: kept apart from it, us, and never a stop word
+            acronyms.append(w.rstrip("s").upper())
+            continue
+        w = w.lower().replace("isation", "ization")  # British and American spellings meet (mobilisation)
         if w.endswith("'s"):
             w = w[:-2]
         w = w.replace("'", "")
         if w and w not in stop:
             words.append(w)
-    return _stemmer().stemWords(words)
+    return _stemmer().stemWords(words) + acronyms
 
 
 class BM25:

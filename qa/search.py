@@ -56,6 +56,14 @@ class Searcher:
         counts = np.array([len(p.sentences) for p in self.passages], dtype=np.int64)
         self.first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
         self.max_idf = bm25.idf("\u0000never-seen")
+        self._doc_terms: dict[str, frozenset[str]] = {}
+
+    def doc_terms(self, doc_id: str) -> frozenset[str]:
+        """The set of tokens of one document's passages (computed on first use)."""
+        if doc_id not in self._doc_terms:
+            doc = self.documents[doc_id]
+            self._doc_terms[doc_id] = frozenset(t for p in doc.passages for t in tokenize(p.text))
+        return self._doc_terms[doc_id]
 
     # -- public ---------------------------------------------------------------------------------
     def ask(self, question: str, top_k: int = 5, doc_ids: list[str] | None = None,
