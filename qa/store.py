@@ -54,6 +54,8 @@ def _doc_row(d: Document) -> dict:
 
 
 def _doc_from_row(row: dict, text: str) -> Document:
+    if any(b["end"] > len(text) for b in row["blocks"]):
+        raise ValueError(f"text of {row['doc_id']} is shorter than its passages")
     blocks = [Block(row["doc_id"], b["kind"], b["start"], b["end"], text[b["start"]:b["end"]],
                     b["paragraph"], tuple(tuple(s) for s in b["sentences"])) for b in row["blocks"]]
     return Document(row["doc_id"], row["title"], row["source"], row["path"], row["sha256"], text,
@@ -175,7 +177,8 @@ def read_version(folder: Path):
         with open(folder / "documents.jsonl", encoding="utf-8") as f:
             for line in f:
                 row = json.loads(line)
-                text = (folder / "texts" / f"{row['doc_id']}.txt").read_text(encoding="utf-8")
+                # bytes, not read_text: universal newlines would turn \r\n into \n and shift offsets
+                text = (folder / "texts" / f"{row['doc_id']}.txt").read_bytes().decode("utf-8")
                 docs.append(_doc_from_row(row, text))
         pvecs = np.load(folder / "passages.npy", allow_pickle=False)
         svecs = np.load(folder / "sentences.npy", allow_pickle=False)
@@ -185,7 +188,13 @@ def read_version(folder: Path):
         raise IndexProblem(f"{folder}: index damaged ({type(exc).__name__}: {exc}); "
                            "rebuild with: python -m qa index") from None
     n_pass = sum(len(d.passages) for d in docs)
-    if pvecs.shape[0] != n_pass or index.ntotal != n_pass or bm25.n_docs != max(n_pass, 0):
+    n_sent = sum(len(p.sentences) for d in docs for p in d.passages)
+    if pvecs.shape[0] != n_pass or index.ntotal != n_pass or bm25.n_docs != max(n_pass, 0) or svecs.shape[0] != n_sent:
         raise IndexProblem(f"{folder}: parts disagree ({n_pass} passages, {pvecs.shape[0]} vectors, "
-                           f"{index.ntotal} in FAISS); rebuild with: python -m qa index")
+                           f"{index.ntotal} in FAISS, {n_sent} sentences, {svecs.shape[0]} sentence vectors); "
+                           "rebuild with: python -m qa index")
+    dims = {pvecs.shape[1] if pvecs.ndim == 2 else -1, svecs.shape[1] if svecs.ndim == 2 else -1, index.d,
+            manifest.get("model", {}).get("dimension", index.d)}
+    if len(dims) != 1:
+        raise IndexProblem(f"{folder}: vectors of different dimensions {sorted(dims)}; rebuild with: python -m qa index")
     return manifest, docs, pvecs, svecs, index, bm25
