@@ -192,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # bm25s sets its own logger to DEBUG on import
+        handler.setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         return args.func(args)
     except QAError as exc:

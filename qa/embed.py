@@ -89,6 +89,12 @@ class Embedder:
                 except ImportError:
                     raise ModelProblem("sentence-transformers is not installed; run: pip install -r requirements.txt") from None
                 try:
+                    from transformers.utils import logging as hf_logging
+
+                    hf_logging.disable_progress_bar()  # a bar for loading weights is noise
+                except ImportError:
+                    pass
+                try:
                     self._model = SentenceTransformer(target, device="cpu")
                 except Exception as exc:  # a missing or broken model folder
                     raise ModelProblem(f"cannot load model {self.model_id!r} ({type(exc).__name__}: {exc}); "

@@ -82,6 +82,11 @@ def compatible(manifest: dict, settings: Settings, embedder: Embedder) -> str | 
     return None
 
 
+def _same_model(manifest: dict, settings: Settings, embedder: Embedder) -> bool:
+    model = manifest.get("model", {})
+    return model.get("id") == settings.model and model.get("weights_sha256") == embedder.weights_sha256
+
+
 def is_fresh(manifest: dict, settings: Settings) -> bool:
     """True if the corpus folder holds exactly the indexed files, unchanged (size and mtime)."""
     try:
@@ -116,11 +121,14 @@ def update_index(settings: Settings, embedder: Embedder, progress: Progress | No
             folder = store.live_version(settings.index_dir)
             if folder is not None:
                 old_manifest, docs_, pvecs, svecs, _, _ = store.read_version(folder)
-                if compatible(old_manifest, settings, embedder) is None:
+                problem = compatible(old_manifest, settings, embedder)
+                if problem is None:
                     old_docs = {d.path: d for d in docs_}
-                    old_vecs = _vectors_by_text(docs_, pvecs, svecs)
                 else:
-                    log.info("rebuilding: %s", compatible(old_manifest, settings, embedder))
+                    log.info("rebuilding: %s", problem)
+                if _same_model(old_manifest, settings, embedder):
+                    # vectors depend only on the text and the model: reuse them across reader versions
+                    old_vecs = _vectors_by_text(docs_, pvecs, svecs)
         except IndexProblem as exc:
             log.warning("previous index unusable, rebuilding: %s", exc)
 

@@ -13,6 +13,7 @@ import numpy as np
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _ACRONYM = re.compile(r"[A-Z]{2,5}s?")
+_DOTTED = re.compile(r"\b((?:[A-Z]\.){2,4})")  # U.S., U.K.: read as US, UK
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 
@@ -37,7 +38,8 @@ def tokenize(text: str) -> list[str]:
     """Acronyms kept upper-case; other words lower-cased, -isation read as -ization, stop words out, possessive 's dropped, Snowball-stemmed word tokens."""
     words, acronyms = [], []
     stop = stopwords()
-    for w in _WORD.findall(text.translate(_QUOTES)):
+    text = _DOTTED.sub(lambda m: m.group(1).replace(".", "") + " ", text.translate(_QUOTES))
+    for w in _WORD.findall(text):
         if _ACRONYM.fullmatch(w):  # IT, US, GDP: kept apart from it, us, and never a stop word
             acronyms.append(w.rstrip("s").upper())
             continue

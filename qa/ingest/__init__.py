@@ -15,7 +15,7 @@ __all__ = ["INGEST_VERSION", "SUPPORTED", "load_document", "corpus_files", "doc_
 
 METADATA_FILE = "metadata.json"
 #: Bump when cleaning, splitting or tokenizing (qa.lexical) changes what a file gives: old indexes rebuild.
-INGEST_VERSION = 4
+INGEST_VERSION = 5
 
 
 def doc_id_for(path: Path) -> str:
