@@ -23,6 +23,8 @@ def _progress():
 
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
+        if bar is None and total == 0:
+            return
         if bar is None:
             bar = bars[stage] = tqdm(total=total, desc=f"{stage:>16}", unit="item", file=sys.stderr, leave=True)
         bar.total = total
@@ -84,6 +86,8 @@ def cmd_index(args) -> int:
     report = update_index(settings, Embedder(settings.model, settings.batch_size), _progress())
     for line in report.skipped:
         print(f"skipped: {line}", file=sys.stderr)
+    for line in report.notes:
+        print(f"note: {line}", file=sys.stderr)
     state = "unchanged" if report.unchanged else "updated"
     print(f"index {state}: {report.documents} documents, {report.passages} passages in {settings.index_dir} "
           f"(embedded {report.embedded_passages} passages, {report.embedded_sentences} sentences; "
