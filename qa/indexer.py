@@ -42,7 +42,6 @@ class UpdateReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # one line per file that could not be read
     notes: list[str] = field(default_factory=list)  # e.g. "x.txt: not valid UTF-8, decoded as cp1252"
-    notes: list[str] = field(default_factory=list)  # e.g. "old.txt: not valid UTF-8, decoded as cp1252"
     unchanged: bool = False
 
 
@@ -159,7 +158,6 @@ def update_index(settings: Settings, embedder: Embedder, progress: Progress | No
                     doc = load_document(path, entry, doc_id)
                     doc.path = key
                     (report.changed if old is not None else report.added).append(doc_id)
-                    report.notes.extend(doc.notes)
                     report.notes.extend(doc.notes)
             except (BadInput, OSError) as exc:
                 skipped[key] = str(exc)
