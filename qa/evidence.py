@@ -60,13 +60,13 @@ def names_in(question: str) -> list[str]:
     return out
 
 
-def signals(question: str, tokens: list[str], best, searcher, doc_id: str | None = None) -> dict:
+def signals(question: str, tokens: list[str], best, searcher, doc_ids: list[str] | None = None) -> dict:
     """The evidence signals of the best-ranked candidate ``best`` (a search.Scored).
 
-    With ``doc_id``, names and terms are looked for in that document only, not the corpus.
+    With ``doc_ids``, names and terms are looked for in those documents only, not the corpus.
     """
     bm25 = searcher.bm25
-    vocabulary = searcher.doc_terms(doc_id) if doc_id else bm25.doc_freq
+    vocabulary = frozenset().union(*(searcher.doc_terms(d) for d in doc_ids)) if doc_ids else bm25.doc_freq
     passage_terms = set(tokenize(searcher.passages[best.row].text))
     uniq = list(dict.fromkeys(tokens))
     idf = np.array([bm25.idf(t) for t in uniq]) if uniq else np.zeros(0)
@@ -91,11 +91,11 @@ def _verdict(sig: dict, threshold: float, min_in_scope: float = 0.0) -> Verdict:
     return Verdict(ok, conf, sig)
 
 
-def judge(question: str, tokens: list[str], top, searcher) -> Verdict:
-    """Answered or not, for the best passage ``top[0]`` of a question."""
-    return _verdict(signals(question, tokens, top[0], searcher), THRESHOLD)
+def judge(question: str, tokens: list[str], top, searcher, doc_ids: list[str] | None = None) -> Verdict:
+    """Answered or not, for the best passage ``top[0]`` of a question asked of ``doc_ids`` (or all)."""
+    return _verdict(signals(question, tokens, top[0], searcher, doc_ids), THRESHOLD)
 
 
 def judge_topic(topic: str, tokens: list[str], top, searcher, doc_id: str) -> Verdict:
     """Whether document ``doc_id`` covers a topic, judged on its best passage and its vocabulary."""
-    return _verdict(signals(topic, tokens, top[0], searcher, doc_id), TOPIC_THRESHOLD, TOPIC_TERMS)
+    return _verdict(signals(topic, tokens, top[0], searcher, [doc_id]), TOPIC_THRESHOLD, TOPIC_TERMS)

@@ -73,7 +73,7 @@ class Searcher:
         qvec = self.embedder.encode([question])[0]
         scored, tokens = self.rank(question, qvec, doc_ids, method)
         top = scored[: max(1, int(top_k))]
-        verdict = evidence.judge(question, tokens, top, self) if top else evidence.Verdict(False, 0.0)
+        verdict = evidence.judge(question, tokens, top, self, doc_ids) if top else evidence.Verdict(False, 0.0)
         hits = tuple(self.hit(s, i + 1) for i, s in enumerate(top))
         return Answer(question, verdict.answered, hits, verdict.confidence)
 
