@@ -237,7 +237,7 @@ def _kind(np_text: str) -> str:
     return "unnamed"
 
 
-def _trim_span(text: str, s: int, e: int, extra: str = "") -> tuple[int, int]:
+def _trim_span(text: str, s: int, e: int, extra: str = "", keep_stop: bool = False) -> tuple[int, int]:
     """Shrink [s, e) past spaces and clause punctuation; a final full stop goes unless it ends an
     initial ("V.") or an abbreviation ("U.S.")."""
     strip = " \t\n\u00a0,;:—–-" + extra
@@ -246,7 +246,7 @@ def _trim_span(text: str, s: int, e: int, extra: str = "") -> tuple[int, int]:
             s += 1
         while e > s and text[e - 1] in strip:
             e -= 1
-        if e - s > 1 and text[e - 1] == "." and not re.search(r"(?:^|[\s.])[A-Z]\.$", text[s:e]):
+        if not keep_stop and e - s > 1 and text[e - 1] == "." and not re.search(r"(?:^|[\s.])[A-Z]\.$", text[s:e]):
             e -= 1
             continue
         return s, e
@@ -563,7 +563,7 @@ def _assign_quotes(text: str, blocks, rs: list[_Raw], all_raws: list[_Raw]) -> d
             continue
         for a, z in quote_regions(text, b.start, b.end):
             inner_s, inner_e = a + 1, min(z, b.end)
-            inner_s, inner_e = _trim_span(text, inner_s, inner_e, extra="“”\"")
+            inner_s, inner_e = _trim_span(text, inner_s, inner_e, extra="“”\"", keep_stop=True)
             if inner_s >= inner_e or _is_title(text[inner_s:inner_e]):
                 continue
 

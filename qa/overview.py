@@ -24,21 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .ledger import Ledger
-from .topics import Span, TopicMap
+from .topics import Span, TopicMap, doc_labels
 
 log = logging.getLogger(__name__)
 
 #: Bump when the overview's content or JSON shape changes: cached overviews are then recomputed.
 OVERVIEW_VERSION = 1
 CACHE_FILE = "overview.json"
-#: Labels of documents in corpus order: A, B, ... Z, then D27, D28, ...
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def doc_labels(doc_ids: list[str]) -> dict[str, str]:
-    return {d: (LETTERS[i] if i < len(LETTERS) else f"D{i + 1}") for i, d in enumerate(doc_ids)}
-
-
 # -- alignment -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Bar:

@@ -148,6 +148,14 @@ class TopicMap:
         return cls(tuple(Topic.from_json(t) for t in d["topics"]), d.get("method", {}))
 
 
+#: Labels of documents in corpus order: A, B, ... Z, then D27, D28, ...
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def doc_labels(doc_ids: list[str]) -> dict[str, str]:
+    return {d: (LETTERS[i] if i < len(LETTERS) else f"D{i + 1}") for i, d in enumerate(doc_ids)}
+
+
 def default_n_topics(n_paragraphs: int) -> int:
     """round(1.25 * sqrt(n)), at least 1 and at most n."""
     if n_paragraphs <= 1:
@@ -227,7 +235,7 @@ def build_topic_map(searcher, n_topics: int | None = None, labels: dict[str, str
     """Group every body paragraph of the searcher's corpus into exactly one topic."""
     passages = searcher.passages
     docs = list(searcher.documents.values())
-    labels = labels or {d.doc_id: d.doc_id for d in docs}
+    labels = labels or doc_labels([d.doc_id for d in docs])
     n = len(passages)
     k = default_n_topics(n) if n_topics is None else max(1, min(int(n_topics), max(n, 1)))
     method = {"clustering": "scikit-learn AgglomerativeClustering, Ward linkage, corpus-centred vectors",
