@@ -42,6 +42,12 @@ def _open(args, build: bool = True):
     return Engine.open(_settings(args), build=build, progress=_progress())
 
 
+def _check_docs(engine, doc_ids) -> None:
+    """Refuse unknown --doc ids before any question is embedded (no model load for a typo)."""
+    for doc_id in doc_ids or []:
+        engine.document(doc_id)
+
+
 def _read_batch(path: str, key: str) -> list[dict]:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
@@ -100,7 +106,12 @@ def cmd_ask(args) -> int:
 
     if args.batch is None and args.question is None:
         raise BadInput("give a question, e.g. python -m qa ask \"Who confronted Putin?\", or --batch FILE")
+    if args.batch is None:
+        from .search import check_question
+
+        check_question(args.question)  # a bad question is refused before any index work
     engine = _open(args)
+    _check_docs(engine, args.doc)
     if args.batch is None:
         ans = engine.ask(args.question, args.top_k, args.doc, args.method)
         if args.json:
@@ -108,8 +119,6 @@ def cmd_ask(args) -> int:
         else:
             sys.stdout.write(render.answer_text(ans, color=sys.stdout.isatty()))
         return 0
-    if args.doc:
-        engine.ask("check", 1, args.doc)  # fail fast on unknown ids, once
     for row in _read_batch(args.batch, "question"):
         try:
             out = engine.ask(str(row["question"]), args.top_k, args.doc, args.method).to_json()
@@ -128,6 +137,7 @@ def cmd_compare(args) -> int:
     if args.batch is None and args.topic is None:
         raise BadInput("give a topic, e.g. python -m qa compare \"partial mobilisation\", or --batch FILE")
     engine = _open(args)
+    _check_docs(engine, args.doc)
     rows = _read_batch(args.batch, "topic") if args.batch else [{"topic": args.topic}]
     for row in rows:
         comp = engine.compare(str(row["topic"]), args.doc)
