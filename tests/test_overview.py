@@ -1,0 +1,215 @@
+"""Corpus overview: alignment and its bar, cache with the index, CLI JSON/Markdown/CSV/PNG, N != 2."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from qa import Engine, Settings
+from qa import overview as ovm
+from qa.cli import main
+from qa.overview import calibrate, compute_overview, get_overview
+
+from conftest import CORPUS, FakeEmbedder
+
+A = "000_cd7150e585f9c9d3"
+B = "003_c2e52d3d74986284"
+THIRD = """Harvest season in the Volga region
+
+Farmers along the Volga say the wheat harvest this autumn is larger than expected.
+
+“We have never filled the silos so early,” said Olga Petrova, the head of a cooperative near Saratov.
+
+Mobilisation has taken tractor drivers from several villages, one regional official said.
+
+Prices for bread in local shops have stayed flat since the spring.
+"""
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The two articles indexed with the real bundled model (built once for this module)."""
+    root = tmp_path_factory.mktemp("overview-real")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    return Engine.open(settings)
+
+
+@pytest.fixture
+def three(tmp_path):
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    (tmp_path / "corpus" / "zz_third.txt").write_text(THIRD, encoding="utf-8")
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", model="fake")
+    return Engine.open(settings, embedder=FakeEmbedder())
+
+
+def _all_spans(ov):
+    for row in ov.alignment.paragraphs:
+        yield row.passage
+        for c in row.counterparts:
+            yield c.passage
+    for t in ov.topics.topics:
+        yield t.sentence
+    for s in ov.ledger.sources:
+        for m in s.mentions:
+            yield m.name
+            yield m.sentence
+            yield from m.quotes
+
+
+def _check_verbatim(engine, ov):
+    docs = {d.doc_id: d for d in engine.documents}
+    n = 0
+    for span in _all_spans(ov):
+        assert docs[span.doc_id].text[span.start:span.end] == span.text
+        n += 1
+    assert n > 100
+
+
+def test_calibrate_levels():
+    x = np.array([[1, 0, 0], [0.8, 0.6, 0]], dtype=np.float32)
+    y = np.array([[0, 1, 0], [0, 0, 1], [0.6, 0.8, 0]], dtype=np.float32)
+    low, high = calibrate(x, y, {"x": x, "y": y})
+    assert low == pytest.approx(0.3)  # median of the cross pairs [0, 0, 0.6, 0.6, 0, 0.96]
+    assert high == pytest.approx(0.8)  # median of the nearest neighbours [0.8, 0.8 | 0.8, 0, 0.8]
+    low, high = calibrate(x[:1], y[:1], {"x": x[:1], "y": y[:1], "z": x})
+    assert (low, high) == (pytest.approx(0.0), pytest.approx(0.8))  # from the corpus's other documents
+    low, high = calibrate(x[:1], y[:1], {"x": x[:1], "y": y[:1]})
+    assert high == pytest.approx(1.0)  # no document has two paragraphs
+
+
+def test_two_articles_alignment(real):
+    ov = compute_overview(real.searcher)
+    _check_verbatim(real, ov)
+    (bar,) = ov.alignment.bars
+    assert bar.low < bar.bar < bar.high and bar.bar == pytest.approx((bar.low + bar.high) / 2)
+    for doc, other in ((A, B), (B, A)):
+        rows = ov.alignment.rows_for(doc)
+        assert [r.passage.paragraph for r in rows] == list(range(1, len(real.document(doc).passages) + 1))
+        for r in rows:
+            (c,) = r.counterparts
+            assert c.passage.doc_id == other
+            assert c.shared == (c.score >= bar.bar) and c.relative == pytest.approx(bar.relative(c.score))
+            assert r.status == ("shared with " + ov.label(other) if c.shared else "only in " + ov.label(doc))
+            sims = ov.alignment.matrix(doc, other)[r.passage.paragraph - 1]
+            assert c.score == pytest.approx(float(sims.max()), abs=1e-3)  # the best counterpart
+        statuses = {r.status for r in rows}
+        assert len(statuses) == 2  # some shared, some only in this document
+    status = {(r.passage.doc_id, r.passage.paragraph): r.status for r in ov.alignment.paragraphs}
+    assert status[(A, 15)] == "only in A"  # President Biden's daily intelligence briefing
+    assert status[(A, 8)] == "only in A"  # the commander Swat at the front
+    assert status[(B, 24)] == "only in B"  # exemptions for officials' families
+    assert status[(B, 37)] == "only in B"  # a one-way ticket out of the country
+    pairs = ov.alignment.shared_pairs(A, B)
+    assert pairs and all(c.shared for _, c in pairs)
+    coverage = {t.coverage for t in ov.topics.topics}
+    assert {"all documents", "only A", "only B"} <= coverage
+
+
+def test_cache_written_reused_and_fast(real, monkeypatch):
+    from qa import store
+
+    path = store.live_version(real.settings.index_dir) / ovm.CACHE_FILE
+    path.unlink(missing_ok=True)
+    first = get_overview(real)
+    assert path.exists()
+    cached = json.loads(path.read_text(encoding="utf-8"))
+    assert cached["key"]["documents"] == [[d["doc_id"], d["sha256"]] for d in real.manifest["documents"]]
+    t0 = time.perf_counter()
+    compute_overview(real.searcher)  # imports are warm now: the computation itself
+    assert time.perf_counter() - t0 <= 2.0
+    monkeypatch.setattr(ovm, "compute_overview", lambda *a, **k: pytest.fail("cache not used"))
+    t0 = time.perf_counter()
+    again = get_overview(real)
+    assert time.perf_counter() - t0 <= 2.0
+    assert again.to_json() == first.to_json()
+    # another topic count is another key
+    monkeypatch.undo()
+    assert len(get_overview(real, n_topics=4).topics.topics) == 4
+    assert len(get_overview(real).topics.topics) == len(first.topics.topics)
+
+
+def test_cache_refreshed_when_a_document_changes(three):
+    ov = get_overview(three)
+    assert len(ov.alignment.rows_for("zz_third")) == 4
+    path = three.settings.corpus_dir / "zz_third.txt"
+    path.write_text(THIRD + "\nA fifth paragraph about the price of fuel for the harvesters.\n", encoding="utf-8")
+    three.refresh()
+    ov2 = get_overview(three)
+    assert len(ov2.alignment.rows_for("zz_third")) == 5
+    third_sha = next(d["sha256"] for d in three.manifest["documents"] if d["doc_id"] == "zz_third")
+    from qa import store
+
+    key = json.loads((store.live_version(three.settings.index_dir) / ovm.CACHE_FILE).read_text())["key"]
+    assert ["zz_third", third_sha] in key["documents"]
+
+
+def test_three_documents(three):
+    ov = get_overview(three)
+    _check_verbatim(three, ov)
+    assert [d.label for d in ov.documents] == ["A", "B", "C"]
+    assert len(ov.alignment.bars) == 3
+    for row in ov.alignment.paragraphs:
+        assert len(row.counterparts) == 2
+        shared = [ov.label(c.passage.doc_id) for c in row.counterparts if c.shared]
+        if len(shared) == 2:
+            assert row.status == "shared with all"
+        elif shared:
+            assert row.status == "shared with " + shared[0]
+        else:
+            assert row.status == "only in " + ov.label(row.passage.doc_id)
+    assert ov.alignment.matrix(A, "zz_third").shape == (23, 4)
+    assert ov.alignment.matrix("zz_third", A).shape == (4, 23)
+    seen = sorted((x.doc_id, p) for t in ov.topics.topics for x in t.documents for p in x.paragraphs)
+    assert seen == sorted((d.doc_id, p.paragraph) for d in three.documents for p in d.passages)
+    assert any(s.doc_id == "zz_third" for s in ov.ledger.sources)
+
+
+def test_plots(three, tmp_path):
+    from qa import plots
+
+    ov = get_overview(three)
+    for fig in (plots.topic_heatmap(ov), plots.alignment_matrix(ov, A, "zz_third"), plots.prominence_strips(ov),
+                plots.overview_figure(ov)):
+        assert fig.axes
+        plots.save(fig, tmp_path / "x.png")
+        assert (tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    paths = plots.save_all(ov, tmp_path / "all")
+    assert [p.name for p in paths] == ["topics_heatmap.png", "alignment_matrix.png", "prominence.png"]
+
+
+def test_cli_json_markdown_csv_plot(real, tmp_path, capsys):
+    base = ["--corpus", str(real.settings.corpus_dir), "--index", str(real.settings.index_dir), "overview"]
+    assert main(base + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"documents", "alignment", "topics", "ledger"}
+    assert [d["label"] for d in out["documents"]] == ["A", "B"]
+    row = out["alignment"]["paragraphs"][0]
+    assert {"doc_id", "paragraph", "start", "end", "text", "status", "shared_with", "counterparts"} <= set(row)
+    assert {"score", "relative", "shared", "mutual"} <= set(row["counterparts"][0])
+    assert "matrices" not in out["alignment"]
+    texts = {d.doc_id: d.text for d in real.documents}
+    assert main(base + ["--markdown", str(tmp_path / "o.md"), "--csv", str(tmp_path / "csv"),
+                        "--plot", str(tmp_path / "o.png"), "--pair", "B", "A"]) == 0
+    md = (tmp_path / "o.md").read_text(encoding="utf-8")
+    assert "## Paragraph alignment" in md and "## Topics" in md and "## Quoted and cited sources" in md
+    assert (tmp_path / "o.png").read_bytes()[:4] == b"\x89PNG"
+    with open(tmp_path / "csv" / "alignment.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 23 + 41
+    for r in rows:
+        assert texts[r["doc_id"]][int(r["start"]):int(r["end"])] == r["text"]
+        assert texts[r["other_doc_id"]][int(r["other_start"]):int(r["other_end"])] == r["other_text"]
+    with open(tmp_path / "csv" / "ledger.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            assert texts[r["doc_id"]][int(r["sentence_start"]):int(r["sentence_end"])] == r["sentence"]
+            if r["quote"]:
+                assert texts[r["doc_id"]][int(r["quote_start"]):int(r["quote_end"])] == r["quote"]
+    with open(tmp_path / "csv" / "topics.csv", encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == 23 + 41  # one row per body paragraph
+    assert main(base + ["--pair", "A", "Z"]) == 2
+    assert "unknown document 'Z'" in capsys.readouterr().err
