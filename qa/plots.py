@@ -111,12 +111,13 @@ def draw_alignment_matrix(ax, ov, a: str, b: str) -> None:
     cb.ax.axhline(bar.bar, color=SHARED_COLOR, lw=1.5)
     cb.ax.tick_params(labelsize=7)
     cb.set_label("cosine (red line = bar)", fontsize=8)
-    handles = [Patch(fill=False, ec=SHARED_COLOR, lw=1.6, label=f"best in {lb} for a {la} ¶, shared"),
-               Patch(fill=False, ec="#555555", ls=":", lw=0.8, label=f"best in {lb} for a {la} ¶, not shared"),
+    handles = [Patch(fill=False, ec=SHARED_COLOR, lw=1.6, label=f"best match in {lb} for a paragraph of {la}: shared"),
+               Patch(fill=False, ec="#555555", ls=":", lw=0.8,
+                     label=f"best match in {lb} for a paragraph of {la}: below the bar"),
                plt.Line2D([], [], marker="o", ls="none", mfc=SHARED_COLOR, mec=SHARED_COLOR, ms=4,
-                          label=f"best in {la} for a {lb} ¶, shared"),
+                          label=f"best match in {la} for a paragraph of {lb}: shared"),
                plt.Line2D([], [], marker="o", ls="none", mfc="none", mec="#555555", ms=4,
-                          label=f"best in {la} for a {lb} ¶, not shared")]
+                          label=f"best match in {la} for a paragraph of {lb}: below the bar")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, fontsize=7, frameon=False)
 
 
