@@ -335,6 +335,34 @@ def get_overview(engine, n_topics: int | None = None, refresh: bool = False) -> 
     return ov
 
 
+def side_by_side(ov: Overview, a: str, b: str) -> list[dict]:
+    """Rows for a side-by-side table of two documents (the app's Compare tab).
+
+    First every paragraph of ``a`` in reading order with its best counterpart in ``b``, then the
+    paragraphs of ``b`` that are not already shown as some ``a`` paragraph's counterpart. Each row:
+    ``{"a": Span | None, "b": Span | None, "score": float | None, "relative": float | None,
+    "status": "shared" | "only in A" | "only in B", "direction": "a->b" | "b->a"}``; the spans
+    carry doc_id, paragraph, start, end and the verbatim text, for links into the reader.
+    """
+    la, lb = ov.label(a), ov.label(b)
+    rows, shown_b = [], set()
+    for r in ov.alignment.rows_for(a):
+        c = r.counterpart_in(b)
+        if c is None:
+            continue
+        if c.shared:
+            shown_b.add(c.passage.paragraph)
+        rows.append({"a": r.passage, "b": c.passage, "score": c.score, "relative": c.relative,
+                     "status": "shared" if c.shared else f"only in {la}", "direction": "a->b"})
+    for r in ov.alignment.rows_for(b):
+        c = r.counterpart_in(a)
+        if c is None or r.passage.paragraph in shown_b:
+            continue
+        rows.append({"a": c.passage, "b": r.passage, "score": c.score, "relative": c.relative,
+                     "status": "shared" if c.shared else f"only in {lb}", "direction": "b->a"})
+    return rows
+
+
 # -- exports ---------------------------------------------------------------------------------------
 def _md(text: str) -> str:
     from .render import md_escape

@@ -125,7 +125,7 @@ def alignment_matrix(ov, a: str | None = None, b: str | None = None) -> Figure:
     a = a or ov.documents[0].doc_id
     b = b or ov.documents[1].doc_id
     m = ov.alignment.matrix(a, b)
-    fig, ax = plt.subplots(figsize=(min(12, 3 + 0.16 * m.shape[1]), min(12, 2.6 + 0.2 * m.shape[0])),
+    fig, ax = plt.subplots(figsize=(min(12, max(7.5, 3 + 0.16 * m.shape[1])), min(12, max(4.5, 2.6 + 0.2 * m.shape[0]))),
                            layout="constrained")
     draw_alignment_matrix(ax, ov, a, b)
     return fig

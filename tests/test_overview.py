@@ -110,6 +110,21 @@ def test_two_articles_alignment(real):
     assert {"all documents", "only A", "only B"} <= coverage
 
 
+def test_side_by_side_rows(real):
+    ov = get_overview(real)
+    rows = ovm.side_by_side(ov, A, B)
+    a_rows = [r for r in rows if r["direction"] == "a->b"]
+    assert [r["a"].paragraph for r in a_rows] == list(range(1, 24))
+    shared_b = {r["b"].paragraph for r in a_rows if r["status"] == "shared"}
+    b_rows = [r for r in rows if r["direction"] == "b->a"]
+    assert {r["b"].paragraph for r in b_rows} == set(range(1, 42)) - shared_b
+    assert {r["status"] for r in rows} == {"shared", "only in A", "only in B"}
+    texts = {d.doc_id: d.text for d in real.documents}
+    for r in rows:
+        for span in (r["a"], r["b"]):
+            assert texts[span.doc_id][span.start:span.end] == span.text
+
+
 def test_cache_written_reused_and_fast(real, monkeypatch):
     from qa import store
 
