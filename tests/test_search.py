@@ -13,7 +13,7 @@ import pytest
 from qa import Answer, BadInput, Engine, Hit, Settings
 from qa.config import MAX_QUESTION_CHARS
 
-from conftest import CORPUS, FakeEmbedder
+from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"
 B = "003_c2e52d3d74986284"
