@@ -37,9 +37,12 @@ class Engine:
         settings = settings or Settings()
         embedder = embedder or Embedder(settings.model, settings.batch_size)
         report = None
-        folder = store.live_version(settings.index_dir) if (settings.index_dir / store.CURRENT).exists() else None
-        manifest = store.read_manifest(folder) if folder else None
-        problem = "no index yet" if manifest is None else compatible(manifest, settings, embedder)
+        try:
+            folder = store.live_version(settings.index_dir)
+            manifest = store.read_manifest(folder) if folder else None
+            problem = "no index yet" if manifest is None else compatible(manifest, settings, embedder)
+        except IndexProblem as exc:
+            manifest, problem = None, str(exc)
         if problem is None and not is_fresh(manifest, settings):
             problem = "the corpus folder changed since the index was built"
         if problem is not None:
@@ -47,7 +50,14 @@ class Engine:
                 raise IndexProblem(f"{settings.index_dir}: {problem}; build it with: python -m qa index")
             log.info("updating index: %s", problem)
             report = update_index(settings, embedder, progress)
-        engine = cls._load(settings, embedder)
+        try:
+            engine = cls._load(settings, embedder)
+        except IndexProblem as exc:
+            if not build or report is not None:
+                raise
+            log.warning("rebuilding a damaged index: %s", exc)  # update_index skips unreadable versions
+            report = update_index(settings, embedder, progress)
+            engine = cls._load(settings, embedder)
         engine.last_update = report
         return engine
 
