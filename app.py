@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import threading
+import time
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -68,7 +69,11 @@ class LazyEngine:
     def warm_up(self) -> None:
         """Open the index and load the model now, so the first question is answered at once."""
         try:
-            self.get().embedder.encode(["warm up"])
+            t0 = time.perf_counter()
+            engine = self.get()
+            t1 = time.perf_counter()
+            engine.embedder.encode(["warm up"])
+            log.info("ready: index opened in %.1f s, model loaded in %.1f s", t1 - t0, time.perf_counter() - t1)
         except Exception:  # the first request will raise it again, with a message for the reader
             log.exception("warm-up failed")
 
@@ -331,6 +336,8 @@ mark.qa-hl { background: #fde68a; color: #111; padding: 0 1px; border-radius: 2p
 .qa-pn { flex: 0 0 2em; text-align: right; font-size: 0.8em; opacity: 0.6; padding-top: 0.2em; user-select: none; }
 .qa-focus { background: rgba(59, 130, 246, 0.12); outline: 2px solid rgba(59, 130, 246, 0.5); }
 table.qa-docs { width: 100%; border-collapse: collapse; border: none !important; }
+table.qa-docs tr, table.qa-docs thead, table.qa-docs tbody { border: none !important; }
+a.qa-doc-link, a.qa-cite, a.qa-cite-title { padding: 0 !important; }
 table.qa-docs th, table.qa-docs td { text-align: left; padding: 0.35em 0.5em; border: none !important;
   border-bottom: 1px solid var(--border-color-primary, #ddd) !important; vertical-align: top; }
 .qa-num-cell { text-align: right !important; }
@@ -435,7 +442,7 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
         new_ids = [d.doc_id for d in eng.documents if d.doc_id not in before]
         boxes, table, dropdown = doc_views(eng, list(selected or []) + new_ids)
         if refused:
-            gr.Warning("Refused: " + "; ".join(f"{n} ({_without_name(why, n)})" for n, why in refused))
+            gr.Warning("Refused: " + "; ".join(f"{n} ({_without_name(why, n)})" for n, why in refused), duration=8)
         return "\n".join(lines), boxes, table, dropdown, None
 
     @_user_errors

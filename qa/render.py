@@ -96,18 +96,22 @@ def _html_lines(text: str) -> str:
     return html_escape(text).replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def hit_html(hit: Hit, href: str | None = None) -> str:
+def hit_html(hit: Hit, href: str | None = None, with_title: bool = True) -> str:
     """One numbered citation: [n], title, source, paragraph, then the passage verbatim with its
-    best sentence(s) in ``<mark>``. ``href`` (if given) makes [n] and the title a link to the reader."""
+    best sentence(s) in ``<mark>``. ``href`` (if given) makes [n] and the title a link to the reader.
+    ``with_title=False`` gives only [n] and the paragraph (for a column that names its document)."""
     num = f"[{hit.rank}]"
-    title = html_escape(hit.title)
+    label = html_escape(hit.title) if with_title else f"paragraph {hit.paragraph}"
     if href is not None:
         link = html_escape(href)
         num = f'<a class="qa-cite" href="{link}" title="Open in the reader">{num}</a>'
-        title = f'<a class="qa-cite-title" href="{link}" title="Open in the reader">{title}</a>'
-    return (f'<div class="qa-hit"><div class="qa-hit-head"><span class="qa-num">{num}</span> '
-            f'<span class="qa-title">{title}</span> <span class="qa-meta">— {html_escape(hit.source)}, '
-            f'paragraph {hit.paragraph}</span></div>'
+        label = f'<a class="qa-cite-title" href="{link}" title="Open in the reader">{label}</a>'
+    if with_title:
+        head = (f'<span class="qa-title">{label}</span> <span class="qa-meta">— {html_escape(hit.source)}, '
+                f'paragraph {hit.paragraph}</span>')
+    else:
+        head = f'<span class="qa-meta">{label}</span>'
+    return (f'<div class="qa-hit"><div class="qa-hit-head"><span class="qa-num">{num}</span> {head}</div>'
             f'<blockquote class="qa-passage">{spans_html(hit.text, hit.start, hit.highlight)}</blockquote></div>')
 
 
@@ -166,7 +170,7 @@ def comparison_html(comp: Comparison, href=None) -> str:
         parts.append(f'<section class="qa-column"><h3 class="qa-column-title">{html_escape(d.title)}</h3>'
                      f'<div class="qa-column-verdict">{badge}</div>'
                      f'<div class="qa-column-label">{html_escape(label)}</div>')
-        parts += [hit_html(h, href(h) if href else None) for h in d.passages]
+        parts += [hit_html(h, href(h) if href else None, with_title=False) for h in d.passages]
         parts.append("</section>")
     parts.append("</div></div>")
     return "".join(parts)

@@ -1,0 +1,153 @@
+"""A real app server for the browser and API tests: ``python app.py`` in a subprocess.
+
+It serves a temp copy of the corpus with its own index folder (QA_CORPUS_DIR / QA_INDEX_DIR), on
+a free port of 127.0.0.1, with the real bundled model. The repo's built index is copied first
+when there is one, so only the changed paths are rewritten and nothing needs embedding again; the
+repo's own corpus/ and index/ are only read. One server serves the whole test session.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, ROOT
+
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
+#: The article files of the default corpus: their doc ids (file stems) are used to keep API
+#: questions on the two articles while the browser tests upload other documents.
+ARTICLE_IDS = sorted(p.stem for p in CORPUS.glob("*.txt"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_index(src: Path, dest: Path) -> None:
+    """Copy the live version of an index folder, if any (best effort: a rebuild also works)."""
+    try:
+        name = (src / "CURRENT").read_text(encoding="utf-8").strip()
+        shutil.copytree(src / name, dest / name)
+        (dest / "CURRENT").write_text(name, encoding="utf-8")
+    except (OSError, shutil.Error):
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True, exist_ok=True)
+
+
+def record(name: str, value) -> None:
+    """Keep a measured figure in tests/screenshots/figures.json (git-ignored) and print it."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / "figures.json"
+    try:
+        figures = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        figures = {}
+    figures[name] = value
+    path.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(f"{name}: {value}")
+
+
+class AppServer:
+    def __init__(self, url: str, proc: subprocess.Popen, log: Path, corpus: Path):
+        self.url, self.proc, self.log, self.corpus = url, proc, log, corpus
+
+    def log_tail(self, n: int = 3000) -> str:
+        try:
+            return self.log.read_text(encoding="utf-8", errors="replace")[-n:]
+        except OSError:
+            return ""
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"app.py did not answer on {url} within {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("app")
+    corpus, index = tmp / "corpus", tmp / "index"
+    shutil.copytree(CORPUS, corpus)
+    copy_index(ROOT / "index", index)
+    port = free_port()
+    env = dict(os.environ, QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(index), GRADIO_SERVER_PORT=str(port),
+               HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1",
+               TRANSFORMERS_VERBOSITY="error")
+    log = tmp / "app.log"
+    url = f"http://127.0.0.1:{port}/"
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_until_up(url, proc, log, timeout=240)
+        up = time.monotonic() - started
+        from gradio_client import Client
+
+        client = Client(url, verbose=False)
+        answer = client.predict("Who confronted Putin about the war?", 5, None, api_name="/ask")
+        assert answer["passages"], answer
+        record("server_up_s", round(up, 2))
+        record("first_answer_s", round(time.monotonic() - started, 2))
+        yield AppServer(url, proc, log, corpus)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium, or set QA_TEST_CHROMIUM)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    """A fresh page on the app, loaded and showing its documents."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("dialog", lambda d: d.accept())
+    pg.goto(app_server.url)
+    pg.wait_for_selector("#qa-docs-selected input[type=checkbox]")
+    pg.js_errors = errors
+    try:
+        yield pg
+    finally:
+        context.close()

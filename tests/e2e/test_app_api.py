@@ -1,0 +1,103 @@
+"""The HTTP API through gradio_client: 8 concurrent clients asking 24 questions each.
+
+Every answer must have a gold passage in its top 3 (the rule of ../shared/eval/README.md: a
+passage counts when its text contains a gold phrase after straightening curly quotes, collapsing
+white space and lower-casing). Latency p50/p95 is measured and recorded, not asserted.
+"""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import threading
+import time
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import ARTICLE_IDS, record
+
+QUESTIONS = ROOT.parent / "shared" / "eval" / "questions.jsonl"
+CLIENTS, PER_CLIENT = 8, 24
+
+
+def normalise(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def relevant(passage: dict, gold: list[str]) -> bool:
+    return any(normalise(g) in normalise(passage["text"]) for g in gold)
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+@pytest.fixture(scope="module")
+def questions():
+    if not QUESTIONS.exists():
+        pytest.skip(f"{QUESTIONS} not found (the shared development questions live beside the repo)")
+    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_api_ask_and_compare_shapes(app_server):
+    from gradio_client import Client
+
+    client = Client(app_server.url, verbose=False)
+    out = client.predict("Who confronted Putin about the war?", 3, ARTICLE_IDS, api_name="/ask")
+    assert set(out) >= {"question", "answered", "passages"} and len(out["passages"]) == 3
+    p = out["passages"][0]
+    assert set(p) >= {"rank", "doc_id", "title", "source", "paragraph", "start", "end", "text", "highlight", "score"}
+    assert p["doc_id"] in ARTICLE_IDS and p["end"] - p["start"] == len(p["text"])
+    comp = client.predict("mobilisation", api_name="/compare")
+    assert comp["topic"] == "mobilisation" and {d["doc_id"] for d in comp["documents"]} >= set(ARTICLE_IDS)
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="top_k"):
+        client.predict("Who is Swat?", 99, None, api_name="/ask")
+
+
+def test_eight_concurrent_clients_get_gold_passages_in_top_3(app_server, questions):
+    from gradio_client import Client
+
+    latencies: list[float] = []
+    misses: list[tuple[str, str]] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(CLIENTS)
+
+    def run(c: int) -> None:
+        try:
+            client = Client(app_server.url, verbose=False)
+            start.wait(timeout=120)
+            for i in range(PER_CLIENT):
+                q = questions[(c * 3 + i) % len(questions)]
+                t0 = time.perf_counter()
+                out = client.predict(q["question"], 5, ARTICLE_IDS, api_name="/ask")
+                dt = time.perf_counter() - t0
+                with lock:
+                    latencies.append(dt)
+                    if not out["answered"]:
+                        misses.append((q["id"], "not answered"))
+                    elif not any(relevant(p, q["gold"]) for p in out["passages"][:3]):
+                        misses.append((q["id"], "no gold passage in the top 3"))
+        except Exception as exc:  # reported below; a thread must not die silently
+            with lock:
+                failures.append(f"client {c}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(CLIENTS)]
+    wall = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    wall = time.perf_counter() - wall
+
+    assert not failures, failures
+    assert len(latencies) == CLIENTS * PER_CLIENT
+    record("api_8x24_p50_ms", round(1000 * statistics.median(latencies), 1))
+    record("api_8x24_p95_ms", round(1000 * percentile(latencies, 0.95), 1))
+    record("api_8x24_wall_s", round(wall, 2))
+    assert not misses, sorted(set(misses))

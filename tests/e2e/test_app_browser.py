@@ -1,0 +1,185 @@
+"""End-to-end in a real browser: Playwright driving Chromium against ``python app.py``.
+
+Each test opens its own page and saves a screenshot of each step in tests/screenshots/ (git-ignored).
+Uploads use their own files, so the tests do not depend on each other's order.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qa import render
+from tests.e2e.conftest import SCREENSHOTS
+
+ARTICLE_A = "As Russian troops 'panic' a member of Putin's inner circle confronts him about the conduct of the war"
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def ask(page, question: str):
+    """Type a question, press Enter, wait for its reply; return the reply's locator."""
+    n = page.locator("#qa-chat .qa-answer").count()
+    page.get_by_role("tab", name="Ask").click()
+    page.fill("#qa-question textarea", question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('#qa-chat .qa-answer').length > {n}")
+    page.wait_for_timeout(300)  # let the reply scroll into view before a screenshot
+    return page.locator("#qa-chat .qa-answer").nth(n)
+
+
+def upload(page, paths) -> str:
+    """Upload files on the Documents tab, press "Add to the corpus", return the status text."""
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#qa-upload input[type=file]", [str(p) for p in paths])
+    names = [p.name for p in paths]
+    # the upload box lists each file as stem and extension on separate lines
+    page.wait_for_function("stems => stems.every(n => document.querySelector('#qa-upload').innerText.includes(n))",
+                           arg=[p.stem for p in paths])
+    page.click("#qa-add")
+    done = "names => { const t = [...document.querySelectorAll('#qa-status li')].map(li => li.innerText).join('\\n');" \
+           " return names.every(n => t.includes(n)); }"
+    page.wait_for_function(done, arg=names, timeout=120_000)
+    return "\n".join(page.locator("#qa-status li").all_inner_texts())
+
+
+def verdict_of(reply) -> bool:
+    classes = reply.get_attribute("class")
+    return "qa-answered" in classes
+
+
+def test_ask_cites_the_right_article_and_opens_the_reader(page, app_server):
+    question = "Did a member of Putin's inner circle voice disagreement with him directly?"
+    reply = ask(page, question)
+    shot(page, "01-ask-citation")
+
+    answered = verdict_of(reply)
+    expected = render.ANSWERED if answered else render.NOT_ANSWERED
+    assert reply.locator(".qa-verdict").inner_text().strip() == expected
+    first = reply.locator(".qa-hit").first
+    assert first.locator(".qa-num").inner_text().strip() == "[1]"
+    assert first.locator(".qa-title").inner_text().strip() == ARTICLE_A
+    meta = first.locator(".qa-meta").inner_text()
+    paragraph = int(re.search(r"paragraph (\d+)", meta).group(1))
+    assert first.locator("mark.qa-hl").count() >= 1
+    assert reply.locator(".qa-hit").count() >= 2  # numbered [1], [2], ...
+    assert reply.locator(".qa-num").nth(1).inner_text().strip() == "[2]"
+
+    first.locator("a.qa-cite").click()
+    focus = page.locator("#qa-reader-body .qa-focus")
+    focus.wait_for()
+    page.wait_for_timeout(600)  # the reader scrolls the paragraph into view
+    shot(page, "02-reader-at-citation")
+    assert page.get_by_role("tab", name="Documents").get_attribute("aria-selected") == "true"
+    assert focus.get_attribute("id") == f"qa-p-{paragraph}"
+    assert focus.locator("mark.qa-hl").count() >= 1
+    assert focus.locator(".qa-pn").inner_text().strip() == str(paragraph)
+    assert page.locator("#qa-reader-body .qa-reader-head").inner_text().startswith(ARTICLE_A)
+    box, view = focus.bounding_box(), page.viewport_size
+    assert box and 0 <= box["y"] and box["y"] + min(box["height"], 100) <= view["height"], box
+    # captions are shown as captions (italic), and the whole text is there with paragraph numbers
+    assert page.locator("#qa-reader-body .qa-caption em").count() >= 1
+    assert page.locator("#qa-reader-body .qa-para").count() == 23
+    assert not page.js_errors
+
+
+def test_unanswerable_question_says_so(page, app_server):
+    reply = ask(page, "What did the Pope say about the war?")
+    shot(page, "03-not-answered")
+    assert reply.locator(".qa-verdict").inner_text().strip() == render.NOT_ANSWERED
+    assert reply.locator(".qa-closest").inner_text().strip() == render.CLOSEST
+    assert render.ANSWERED not in reply.inner_text()
+
+
+def test_follow_up_and_export(page, app_server):
+    first = ask(page, "Who in Putin's inner circle confronted him about the war?")
+    cited_first = first.locator(".qa-title").first.inner_text().strip()
+    reply = ask(page, "and what does the other article say?")
+    shot(page, "04-follow-up")
+    assert "Follow-up: searched" in reply.locator(".qa-note").inner_text()
+    titles = {t.strip() for t in reply.locator(".qa-title").all_inner_texts()}
+    assert titles and cited_first not in titles  # the other article(s), not the one cited first before
+    with page.expect_download() as download:
+        page.click("#qa-export")
+    assert download.value.suggested_filename == "conversation.md"
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert text.startswith("# Conversation")
+    assert text.count("### ") == 2 and "paragraph" in text and "> " in text
+
+
+def test_upload_markdown_then_answer_from_it_then_remove(page, app_server, tmp_path):
+    md = tmp_path / "honey-bees.md"
+    md.write_text("# Honey bees in winter\n\nHoney bees survive the winter by forming a tight cluster inside the "
+                  "hive. The workers shiver their flight muscles to keep the queen warm at about 35 degrees "
+                  "Celsius.\n\nA healthy colony eats roughly twenty kilograms of stored honey between autumn "
+                  "and spring.\n", encoding="utf-8")
+    bad = tmp_path / "slides.pptx"
+    bad.write_bytes(b"PK\x03\x04 not a text file")
+    status = upload(page, [md, bad])
+    shot(page, "05-upload")
+    assert "Added honey-bees.md" in status
+    assert "Refused slides.pptx" in status
+    assert page.locator("#qa-docs-selected label", has_text="Honey bees in winter").count() == 1
+    assert "Honey bees in winter" in page.inner_text("#qa-doc-table")
+
+    reply = ask(page, "How do honey bees keep their queen warm in winter?")
+    shot(page, "06-answer-from-upload")
+    first = reply.locator(".qa-hit").first
+    assert first.locator(".qa-title").inner_text().strip() == "Honey bees in winter"
+    assert "shiver their flight muscles" in first.locator(".qa-passage").inner_text()
+
+    # remove it again from the UI: it leaves the list, the boxes and the index
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#qa-pick input").click()
+    page.get_by_role("option", name="Honey bees in winter").click()
+    page.locator("#qa-reader-body").wait_for()
+    page.click("#qa-remove")
+    page.wait_for_function("[...document.querySelectorAll('#qa-status li')].some(li => li.innerText.includes('Removed'))",
+                           timeout=120_000)
+    shot(page, "07-removed")
+    assert "Honey bees in winter" not in page.inner_text("#qa-doc-table")
+    assert page.locator("#qa-docs-selected label", has_text="Honey bees in winter").count() == 0
+    assert not (app_server.corpus / "honey-bees.md").exists()
+
+
+def test_html_in_a_document_renders_as_text(page, app_server, tmp_path):
+    doc = tmp_path / "markup-zebras.txt"
+    script = '<script>window.__xss = 1; alert("xss")</script>'
+    img = '<img src=x onerror="window.__xss = 2">'
+    doc.write_text(f"Zebra markup notes\n\nThis note about zebras quotes {script} as plain text.\n\n"
+                   f"Zebras have stripes and this line holds {img} and <b>bold</b> tags.\n", encoding="utf-8")
+    status = upload(page, [doc])
+    assert "Added markup-zebras.txt" in status
+    reply = ask(page, "What stripes do zebras have?")
+    shot(page, "08-html-as-text-chat")
+    text = reply.inner_text()
+    assert img in text or script in text
+    assert reply.locator("img, script, b").count() == 0
+
+    cite = reply.locator(".qa-hit", has_text="Zebra markup notes").first.locator("a.qa-cite")
+    cite.click()
+    page.locator("#qa-reader-body .qa-focus").wait_for()
+    page.wait_for_timeout(400)
+    shot(page, "09-html-as-text-reader")
+    reader = page.inner_text("#qa-reader-body")
+    assert script in reader and img in reader and "<b>bold</b>" in reader
+    assert page.locator("#qa-reader-body img, #qa-reader-body script").count() == 0
+    assert page.evaluate("window.__xss") is None
+    assert not page.js_errors
+
+
+def test_compare_shows_a_column_per_selected_document(page, app_server):
+    page.get_by_role("tab", name="Compare").click()
+    page.fill("#qa-topic textarea", "mobilisation of reservists")
+    page.click("#qa-compare")
+    page.locator("#qa-comparison .qa-columns").wait_for()
+    shot(page, "10-compare")
+    selected = page.locator("#qa-docs-selected input[type=checkbox]:checked").count()
+    columns = page.locator("#qa-comparison .qa-column")
+    assert columns.count() == selected
+    for i in range(columns.count()):
+        badge = columns.nth(i).locator(".qa-badge").inner_text().strip()
+        assert badge in ("covered", "not covered")
