@@ -306,7 +306,8 @@ DOWNLOAD_JS = """
 """
 
 CONFIRM_REMOVE_JS = """
-(docId, selected) => [(docId && confirm('Remove this document from the corpus and the index?')) ? docId : null, selected]
+(docId, selected) => [
+  (docId && confirm('Remove this document from the corpus and the index?')) ? docId : null, selected]
 """
 
 CSS = """
@@ -438,7 +439,8 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
         lines = []
         lines += [f"- Added **{render.md_escape(n)}** as “{render.md_escape(t)}”." for n, t in accepted]
         lines += [f"- **{render.md_escape(n)}** is already in the corpus, unchanged." for n in same]
-        lines += [f"- Refused **{render.md_escape(n)}**: {render.md_escape(_without_name(why, n))}" for n, why in refused]
+        lines += [f"- Refused **{render.md_escape(n)}**: {render.md_escape(_without_name(why, n))}"
+                  for n, why in refused]
         new_ids = [d.doc_id for d in eng.documents if d.doc_id not in before]
         boxes, table, dropdown = doc_views(eng, list(selected or []) + new_ids)
         if refused:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT
-
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "corpus"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
 #: The article files of the default corpus: their doc ids (file stems) are used to keep API
@@ -81,7 +81,8 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) 
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"app.py did not answer on {url} within {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+    tail = log.read_text(errors="replace")[-3000:]
+    raise RuntimeError(f"app.py did not answer on {url} within {timeout:.0f} s:\n{tail}")
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import ARTICLE_IDS, record
+from .conftest import ARTICLE_IDS, ROOT, record
 
 QUESTIONS = ROOT.parent / "shared" / "eval" / "questions.jsonl"
 CLIENTS, PER_CLIENT = 8, 24

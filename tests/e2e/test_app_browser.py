@@ -10,7 +10,7 @@ import re
 import pytest
 
 from qa import render
-from tests.e2e.conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS
 
 ARTICLE_A = "As Russian troops 'panic' a member of Putin's inner circle confronts him about the conduct of the war"
 
@@ -137,8 +137,8 @@ def test_upload_markdown_then_answer_from_it_then_remove(page, app_server, tmp_p
     page.get_by_role("option", name="Honey bees in winter").click()
     page.locator("#qa-reader-body").wait_for()
     page.click("#qa-remove")
-    page.wait_for_function("[...document.querySelectorAll('#qa-status li')].some(li => li.innerText.includes('Removed'))",
-                           timeout=120_000)
+    removed = "[...document.querySelectorAll('#qa-status li')].some(li => li.innerText.includes('Removed'))"
+    page.wait_for_function(removed, timeout=120_000)
     shot(page, "07-removed")
     assert "Honey bees in winter" not in page.inner_text("#qa-doc-table")
     assert page.locator("#qa-docs-selected label", has_text="Honey bees in winter").count() == 0
