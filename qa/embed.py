@@ -97,7 +97,8 @@ class Embedder:
                 try:
                     self._model = SentenceTransformer(target, device="cpu")
                 except Exception as exc:  # a missing or broken model folder
-                    raise ModelProblem(f"cannot load model {self.model_id!r} ({type(exc).__name__}: {exc}); "
+                    first = (str(exc).strip().splitlines() or [""])[0][:200]  # transformers' text runs to pages
+                    raise ModelProblem(f"cannot load model {self.model_id!r} ({type(exc).__name__}: {first}); "
                                        "give a local sentence-transformers folder with QA_MODEL") from None
                 log.info("loaded model %s", target)
         return self._model
