@@ -1,0 +1,1 @@
+"""Benchmarks: latency, ingestion, scale, cold start. Run them with python -m bench.run_all."""

@@ -1,0 +1,34 @@
+"""Run the benchmarks in turn; each writes its own section of bench/RESULTS.md.
+
+    python -m bench.run_all [--long]
+
+Quick set (``make bench``, a few minutes on 2 cores): latency, ingest, scale (10K, 100K), cold start.
+``--long`` adds 1M passages to the scale benchmark and a larger ingestion corpus.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from . import cold_start, ingest, latency, scale
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--long", action="store_true", help="also the long runs (1M passages; ~48 SQuAD articles)")
+    args = ap.parse_args(argv)
+    steps = [("latency", lambda: latency.main([])),
+             ("ingest", lambda: ingest.main(["--articles", "48" if args.long else "4"])),
+             ("scale", lambda: scale.main(["--long"] if args.long else [])),
+             ("cold_start", lambda: cold_start.main([]))]
+    took = {}
+    for name, fn in steps:
+        t = time.perf_counter()
+        fn()
+        took[name] = time.perf_counter() - t
+    print("took: " + ", ".join(f"{k} {v:.0f} s" for k, v in took.items()) + f"; total {sum(took.values()):.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
