@@ -485,7 +485,7 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
         with gr.Tabs(selected="ask") as tabs:
             with gr.Tab("Ask", id="ask"):
                 chat = gr.Chatbot(label="Conversation", height=600, latex_delimiters=[], feedback_options=None,
-                                  autoscroll=False, buttons=["copy", "copy_all"],
+                                  autoscroll=False, buttons=[],
                                   elem_id="qa-chat", placeholder="Ask a question about the documents.")
                 with gr.Row():
                     question = gr.Textbox(show_label=False, placeholder="Ask a question, then press Enter",
@@ -527,6 +527,7 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
         question.submit(**ask_args).success(None, None, None, js=SHOW_LATEST_JS, **private)
         ask_btn.click(**ask_args).success(None, None, None, js=SHOW_LATEST_JS, **private)
         clear_btn.click(on_clear, None, [turns, chat, question], **private)
+        chat.clear(on_clear, None, [turns, chat, question], **private)  # the chat's own trash button
         export_btn.click(on_export, turns, export_text, **private).success(None, export_text, None, js=DOWNLOAD_JS,
                                                                              **private)
         open_button.click(on_open, open_target, [reader, pick, tabs], **private).success(None, None, None,

@@ -109,6 +109,13 @@ def test_follow_up_and_export(page, app_server):
     assert text.startswith("# Conversation")
     assert text.count("### ") == 2 and "paragraph" in text and "> " in text
 
+    # the chat's own trash button forgets the conversation too (the next reply is alone)
+    page.locator("#qa-chat button[aria-label='Clear']").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0")
+    reply = ask(page, "Who is the commander called Swat?")
+    assert page.locator("#qa-chat .qa-answer").count() == 1
+    assert reply.locator(".qa-note").count() == 0
+
 
 def test_upload_markdown_then_answer_from_it_then_remove(page, app_server, tmp_path):
     md = tmp_path / "honey-bees.md"
