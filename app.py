@@ -50,20 +50,34 @@ OPEN_PREFIX = "#qa-open:"
 # -- the engine, opened on first use -------------------------------------------------------------------
 
 class LazyEngine:
-    """Opens ``Engine`` on first use (building or updating the index), once, whoever asks first."""
+    """Opens ``Engine`` on first use (building or updating the index), once, whoever asks first.
+
+    ``progress(stage, done, total)`` is told how the opening goes, also to a caller that only
+    waits while another request (or the warm-up) is opening it.
+    """
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        self._status: tuple[str, int, int] | None = None
 
     def get(self, progress=None) -> Engine:
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    settings = self.settings or Settings()
-                    self._engine = Engine.open(settings, progress=progress)
-                    log.info("index ready: %d documents", len(self._engine.documents))
+        if self._engine is not None:
+            return self._engine
+        while not self._lock.acquire(timeout=0.25):
+            if progress is not None and self._status is not None:
+                progress(*self._status)
+        try:
+            if self._engine is None:
+                def report(stage: str, done: int, total: int) -> None:
+                    self._status = (stage, done, total)
+                    if progress is not None:
+                        progress(stage, done, total)
+                self._engine = Engine.open(self.settings or Settings(), progress=report)
+                log.info("index ready: %d documents", len(self._engine.documents))
+        finally:
+            self._lock.release()
         return self._engine
 
     def warm_up(self) -> None:
@@ -98,7 +112,7 @@ def _progress_callback(progress):
 
     def report(stage: str, done: int, total: int) -> None:
         try:
-            progress((done, max(total, 1)), desc=stage)
+            progress((done, max(total, 1)), desc=f"index: {stage}")
         except Exception:  # progress is cosmetic; never let it break indexing
             pass
     return report

@@ -189,3 +189,29 @@ def test_api_ask_returns_cli_json_shape(fake_settings):
     assert {"topic", "documents"} <= set(comp) and len(comp["documents"]) == 2
     with pytest.raises(gr.Error, match="top_k"):
         fns["ask"]("q", 99, None)
+
+
+def test_lazy_engine_opens_once_and_relays_progress_to_waiters(monkeypatch):
+    import threading
+    import time
+
+    opened, started = [], threading.Event()
+
+    def fake_open(settings, progress=None):
+        started.set()
+        for i in range(4):
+            progress("embed passages", i, 4)
+            time.sleep(0.2)
+        opened.append(settings)
+        return type("E", (), {"documents": []})()
+
+    monkeypatch.setattr(app.Engine, "open", staticmethod(fake_open))
+    holder = app.LazyEngine(settings="S")
+    first = threading.Thread(target=holder.get)
+    first.start()
+    started.wait(5)
+    seen = []
+    engine = holder.get(progress=lambda *a: seen.append(a))  # waits for the first opener
+    first.join(5)
+    assert opened == ["S"] and holder.get() is engine
+    assert seen and seen[0][0] == "embed passages"
