@@ -39,10 +39,11 @@ def upload(page, paths) -> str:
     # the upload box lists each file as stem and extension on separate lines
     page.wait_for_function("stems => stems.every(n => document.querySelector('#qa-upload').innerText.includes(n))",
                            arg=[p.stem for p in paths])
+    before = "\n".join(page.locator("#qa-status li").all_inner_texts())
     page.click("#qa-add")
-    done = "names => { const t = [...document.querySelectorAll('#qa-status li')].map(li => li.innerText).join('\\n');" \
-           " return names.every(n => t.includes(n)); }"
-    page.wait_for_function(done, arg=names, timeout=120_000)
+    done = "([names, before]) => { const t = [...document.querySelectorAll('#qa-status li')]" \
+           ".map(li => li.innerText).join('\\n'); return t !== before && names.every(n => t.includes(n)); }"
+    page.wait_for_function(done, arg=[names, before], timeout=120_000)
     return "\n".join(page.locator("#qa-status li").all_inner_texts())
 
 
@@ -137,6 +138,14 @@ def test_upload_markdown_then_answer_from_it_then_remove(page, app_server, tmp_p
     first = reply.locator(".qa-hit").first
     assert first.locator(".qa-title").inner_text().strip() == "Honey bees in winter"
     assert "shiver their flight muscles" in first.locator(".qa-passage").inner_text()
+
+    # a different file under the same name does not overwrite it
+    other = tmp_path / "again" / "honey-bees.md"
+    other.parent.mkdir()
+    other.write_text("# Wasps\n\nWasps are not bees.\n", encoding="utf-8")
+    status = upload(page, [other])
+    assert "Refused honey-bees.md" in status and "already in the corpus" in status
+    assert "Honey bees in winter" in (app_server.corpus / "honey-bees.md").read_text(encoding="utf-8")
 
     # remove it again from the UI: it leaves the list, the boxes and the index
     page.get_by_role("tab", name="Documents").click()
