@@ -44,6 +44,7 @@ def upload(page, paths) -> str:
     done = "([names, before]) => { const t = [...document.querySelectorAll('#qa-status li')]" \
            ".map(li => li.innerText).join('\\n'); return t !== before && names.every(n => t.includes(n)); }"
     page.wait_for_function(done, arg=[names, before], timeout=120_000)
+    page.wait_for_timeout(400)  # let the updated lists settle before a screenshot
     return "\n".join(page.locator("#qa-status li").all_inner_texts())
 
 
