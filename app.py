@@ -31,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 
-from qa import Answer, Engine, Hit, QAError, Settings, render  # noqa: E402
+from qa import MAX_QUESTION_CHARS, Answer, Engine, Hit, QAError, Settings, render  # noqa: E402
 
 log = logging.getLogger("app")
 
@@ -503,7 +503,7 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
                                   elem_id="qa-chat", placeholder="Ask a question about the documents.")
                 with gr.Row():
                     question = gr.Textbox(show_label=False, placeholder="Ask a question, then press Enter",
-                                          scale=5, min_width=240, elem_id="qa-question", max_length=2000)
+                                          scale=5, min_width=240, elem_id="qa-question", max_length=MAX_QUESTION_CHARS)
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
                 with gr.Row():
                     top_k = gr.Slider(1, 10, value=DEFAULT_TOP_K, step=1, label="Passages per reply", scale=3)
@@ -525,7 +525,7 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
             with gr.Tab("Compare", id="compare"):
                 with gr.Row():
                     topic = gr.Textbox(show_label=False, placeholder="A topic, e.g. mobilisation", scale=5,
-                                       elem_id="qa-topic", max_length=2000)
+                                       elem_id="qa-topic", max_length=MAX_QUESTION_CHARS)
                     compare_btn = gr.Button("Compare", variant="primary", scale=1, elem_id="qa-compare")
                 comparison = gr.HTML(elem_id="qa-comparison")
 

@@ -77,17 +77,26 @@ def signals(question: str, tokens: list[str], best, searcher, doc_ids: list[str]
 
     coverage = share(lambda t: t in passage_terms)
     absent = share(lambda t: t not in bm25.doc_freq)
-    in_scope = share(lambda t: t in vocabulary)
+    # words no document uses say nothing about which document covers a topic: leave them out
+    known = float(sum(w for t, w in zip(uniq, idf) if t in bm25.doc_freq))
+    in_scope = float(sum(w for t, w in zip(uniq, idf) if t in vocabulary) / known) if known else 0.0
     missing = [n for n in names_in(question) if (toks := tokenize(n)) and not all(t in vocabulary for t in toks)]
     similarity = max(best.dense, best.sentence)
     return {"similarity": similarity, "coverage": coverage, "absent": absent, "in_scope": in_scope,
             "missing_names": missing, "evidence": similarity + W_COVERAGE * coverage - W_ABSENT * absent}
 
 
+def _logistic(margin: float, scale: float = 0.05) -> float:
+    """A margin above a bar mapped to (0, 1): 0.5 at the bar, about 0.88 at +0.1."""
+    return float(1 / (1 + np.exp(-margin / scale)))
+
+
 def _verdict(sig: dict, threshold: float, min_in_scope: float = 0.0) -> Verdict:
     ok = not sig["missing_names"] and sig["evidence"] >= threshold and sig["in_scope"] >= min_in_scope
-    # confidence: the evidence mapped to (0, 1) around the threshold; 0 when a name is missing
-    conf = 0.0 if sig["missing_names"] else float(1 / (1 + np.exp(-(sig["evidence"] - threshold) / 0.05)))
+    # confidence: the margins over the bars mapped to (0, 1); 0 when a name is missing
+    conf = 0.0 if sig["missing_names"] else _logistic(sig["evidence"] - threshold)
+    if min_in_scope:
+        conf *= _logistic(sig["in_scope"] - min_in_scope)
     return Verdict(ok, conf, sig)
 
 

@@ -231,7 +231,6 @@ def add_files(settings: Settings, paths: list[Path]) -> list[Path]:
     Returns the paths inside the corpus folder. Raises BadInput naming the first bad file.
     """
     from .ingest import SUPPORTED
-    from .ingest.readers import read_file
 
     settings.corpus_dir.mkdir(parents=True, exist_ok=True)
     out = []
@@ -239,7 +238,7 @@ def add_files(settings: Settings, paths: list[Path]) -> list[Path]:
         src = Path(src)
         if not src.is_file():
             raise BadInput(f"{src}: no such file")
-        read_file(src)  # refuse unreadable, binary or oversized files before copying
+        load_document(src)  # refuse unreadable, binary, oversized or text-less files before copying
         safe = doc_id_for(src) + src.suffix.lower()
         if src.suffix.lower() not in SUPPORTED:
             raise BadInput(f"{src.name}: unsupported file type; use one of {', '.join(SUPPORTED)}")
