@@ -575,11 +575,6 @@ def main() -> None:
     for noisy in ("httpx", "faiss.loader", "bm25s", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    # One OpenMP thread per request: each question encodes a single short text, and concurrent
-    # requests already use the cores. With torch's default (one thread per core) a query took
-    # ~150 ms in the server on 2 busy cores; with one thread, ~17 ms. Set before torch loads;
-    # an OMP_NUM_THREADS given in the environment wins.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     # Open the index and load the model while the server starts, so the first question is quick.
     threading.Thread(target=demo.qa_engine.warm_up, name="warm-up", daemon=True).start()
     demo.queue(default_concurrency_limit=1).launch(server_name="127.0.0.1", server_port=port, share=False,

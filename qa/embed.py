@@ -65,6 +65,18 @@ def resolve_model(model: str) -> tuple[str, str]:
     return model, ""  # a name: only works if it is already in the local Hugging Face cache
 
 
+def _set_torch_threads() -> None:
+    """Use QA_TORCH_THREADS intra-op threads (default 1).
+
+    On 2 cores shared with anything else (the app's server, a browser, another query), torch's
+    default of one thread per core spins waiting for the busy core: one query took ~500 ms with
+    2 threads against ~18 ms with 1, and a 180-text batch 5.7 s against 0.8 s (bench/RESULTS.md).
+    """
+    import torch
+
+    torch.set_num_threads(max(1, int(os.environ.get("QA_TORCH_THREADS", "1"))))
+
+
 class Embedder:
     """Encodes texts with a sentence-transformers model; the model loads on first use."""
 
@@ -88,6 +100,7 @@ class Embedder:
                     from sentence_transformers import SentenceTransformer
                 except ImportError:
                     raise ModelProblem("sentence-transformers is not installed; run: pip install -r requirements.txt") from None
+                _set_torch_threads()
                 try:
                     from transformers.utils import logging as hf_logging
 
