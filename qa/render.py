@@ -174,3 +174,162 @@ def comparison_html(comp: Comparison, href=None) -> str:
         parts.append("</section>")
     parts.append("</div></div>")
     return "".join(parts)
+
+
+# -- the corpus overview (qa.overview) ----------------------------------------------------------------
+# ``link(doc_id, start, end, highlight=())`` gives the href that opens a span in the reader.
+# Only verbatim document text (escaped), numbers and fixed labels are shown.
+
+
+def _span_link(link, span, label: str, highlight=(), cls: str = "qa-ov-link") -> str:
+    text = html_escape(label)
+    if link is None or span is None:
+        return f'<span class="{cls}">{text}</span>'
+    href = html_escape(link(span.doc_id, span.start, span.end, tuple(highlight)))
+    return f'<a class="{cls}" href="{href}" title="Open in the reader">{text}</a>'
+
+
+def overview_documents_html(documents, link=None) -> str:
+    """The overview's legend: each document's label, title (a link to the reader), source, paragraphs."""
+    items = []
+    for d in documents:
+        title = html_escape(d.title)
+        if link is not None:
+            title = (f'<a class="qa-doc-link" href="{html_escape(link(d.doc_id, None, None, ()))}" '
+                     f'title="Open in the reader">{title}</a>')
+        items.append(f'<li><span class="qa-ov-label">{html_escape(d.label)}</span> {title} '
+                     f'<span class="qa-meta">— {html_escape(d.source)} · {d.paragraphs} paragraphs</span></li>')
+    return f'<ul class="qa-ov-docs">{"".join(items)}</ul>'
+
+
+def _status_badge(status: str) -> str:
+    cls = "qa-ov-shared" if status == "shared" else "qa-ov-only"
+    return f'<span class="qa-badge {cls}">{html_escape(status)}</span>'
+
+
+def side_by_side_html(rows, doc_a, doc_b, bar=None, link=None, show: str = "all") -> str:
+    """Two documents side by side (rows of ``qa.overview.side_by_side``): each paragraph verbatim
+    with its best match in the other document, the match's cosine and a status badge.
+
+    ``doc_a``/``doc_b`` carry ``label``, ``title`` and ``paragraphs``; ``bar`` (``qa.overview.Bar``)
+    adds the shared-coverage bar to the summary; ``show`` is ``"all"``, ``"shared"``, ``"only-a"``
+    or ``"only-b"``. A match below the bar is shown dimmed, as the closest passage, not a match.
+    """
+    la, lb = doc_a.label, doc_b.label
+    shared_a = {r["a"].paragraph for r in rows if r["status"] == "shared" and r["a"] is not None}
+    shared_b = {r["b"].paragraph for r in rows if r["status"] == "shared" and r["b"] is not None}
+    summary = (f'<div class="qa-ov-summary"><b>{html_escape(la)}</b>: {len(shared_a)} of {doc_a.paragraphs} '
+               f'paragraphs shared with {html_escape(lb)} · <b>{html_escape(lb)}</b>: {len(shared_b)} of '
+               f'{doc_b.paragraphs} paragraphs shared with {html_escape(la)}.')
+    if bar is not None:
+        summary += (f' <span class="qa-meta">Shared = the best match scores at least cosine {bar.bar:.2f}, '
+                    f'midway between a random {html_escape(la)}–{html_escape(lb)} paragraph pair ({bar.low:.2f}) '
+                    f'and a paragraph and its nearest neighbour in its own document ({bar.high:.2f}).</span>')
+    summary += "</div>"
+    wanted = {"all": None, "shared": "shared", "only-a": f"only in {la}", "only-b": f"only in {lb}"}.get(show)
+
+    def cell(span, label, own: bool, status: str) -> str:
+        if span is None:
+            return '<td class="qa-ov-cell qa-ov-none">–</td>'
+        ref = _span_link(link, span, f"{label} ¶{span.paragraph}")
+        if own:
+            note = ""
+            cls = "qa-ov-cell"
+        elif status == "shared":
+            note = f' <span class="qa-meta">best match in {html_escape(label)}</span>'
+            cls = "qa-ov-cell"
+        else:
+            note = f' <span class="qa-meta">closest in {html_escape(label)}, below the bar</span>'
+            cls = "qa-ov-cell qa-ov-below"
+        return (f'<td class="{cls}"><div class="qa-ov-ref">{ref}{note}</div>'
+                f'<div class="qa-ov-text">{_html_lines(span.text)}</div></td>')
+
+    head = (f'<thead><tr><th>{html_escape(la)} — {html_escape(doc_a.title)}</th><th class="qa-ov-mid">status, '
+            f'cosine</th><th>{html_escape(lb)} — {html_escape(doc_b.title)}</th></tr></thead>')
+    body, section = [], None
+    for r in rows:
+        if wanted is not None and r["status"] != wanted:
+            continue
+        if r["direction"] != section:
+            section = r["direction"]
+            text = (f"Paragraphs of {la} in reading order, each with its best match in {lb}" if section == "a->b"
+                    else f"Paragraphs of {lb} not shown above, each with its best match in {la}" if body
+                    else f"Paragraphs of {lb} in reading order, each with its best match in {la}")
+            body.append(f'<tr class="qa-ov-section"><td colspan="3">{html_escape(text)}</td></tr>')
+        own_a = r["direction"] == "a->b"
+        score = "" if r["score"] is None else f'<div class="qa-ov-score">{r["score"]:.2f}</div>'
+        body.append(f'<tr class="qa-ov-row">{cell(r["a"], la, own_a, r["status"])}'
+                    f'<td class="qa-ov-mid">{_status_badge(r["status"])}{score}</td>'
+                    f'{cell(r["b"], lb, not own_a, r["status"])}</tr>')
+    if not body:
+        body.append('<tr><td colspan="3" class="qa-meta">No paragraph has this status.</td></tr>')
+    return (f'<div class="qa-ov-pair">{summary}<div class="qa-ov-scroll"><table class="qa-ov-table">{head}'
+            f'<tbody>{"".join(body)}</tbody></table></div></div>')
+
+
+def topics_html(topics, documents, spans=None, link=None, color=None) -> str:
+    """The topic map as a table: per topic its distinctive words, which documents cover it, each
+    document's share of its text in the topic (lead or later, paragraph links) and the representative
+    sentence verbatim. ``spans`` maps (doc_id, paragraph) to the paragraph's span, for the links;
+    ``color(topic_id)`` gives the topic's CSS colour (as on the plots)."""
+    spans = spans or {}
+    labels = {d.doc_id: d.label for d in documents}
+    head = ("<thead><tr><th>topic</th><th>distinctive words</th><th>covered by</th>"
+            + "".join(f'<th class="qa-ov-share-col" title="{html_escape(d.title)}">{html_escape(d.label)}</th>'
+                      for d in documents)
+            + "<th>representative sentence (verbatim)</th></tr></thead>")
+    body = []
+    for t in topics:
+        swatch = (f'<span class="qa-ov-swatch" style="background:{html_escape(color(t.topic_id))}"></span>'
+                  if color else "")
+        cells = []
+        for d in documents:
+            x = t.in_doc(d.doc_id)
+            if not x.paragraphs:
+                cells.append('<td class="qa-ov-share qa-meta">–</td>')
+                continue
+            paras = ", ".join(_span_link(link, spans.get((d.doc_id, p)), str(p)) for p in x.paragraphs)
+            cells.append(f'<td class="qa-ov-share"><b>{x.share:.0%}</b> {html_escape(x.position)}'
+                         f'<div class="qa-ov-paras">¶ {paras}</div></td>')
+        s = t.sentence
+        para = spans.get((s.doc_id, s.paragraph))
+        ref = _span_link(link, para or s, f"{labels.get(s.doc_id, s.doc_id)} ¶{s.paragraph}",
+                         highlight=[(s.start, s.end)])
+        body.append(f'<tr><td class="qa-ov-topic">{swatch}T{t.topic_id}</td>'
+                    f'<td>{html_escape(", ".join(t.words))}</td><td>{html_escape(t.coverage)}</td>{"".join(cells)}'
+                    f'<td><div class="qa-ov-ref">{ref}</div>'
+                    f'<div class="qa-ov-text">{_html_lines(s.text)}</div></td></tr>')
+    note = ('<div class="qa-meta qa-ov-note">Share = part of the document’s text in the topic’s paragraphs; '
+            'lead = the topic starts in the document’s first paragraphs; '
+            '¶ = paragraphs (open them in the reader).</div>')
+    return (f'<div class="qa-ov-topics">{note}<div class="qa-ov-box"><table class="qa-ov-table">{head}'
+            f'<tbody>{"".join(body)}</tbody></table></div></div>')
+
+
+def ledger_html(documents, ledger, link=None) -> str:
+    """Who each document quotes or cites: one column per document, each source with its kind,
+    its paragraphs and every quotation verbatim (or the attributing sentence when it has none)."""
+    cols = []
+    for d in documents:
+        sources = ledger.of(d.doc_id)
+        items = []
+        for s in sources:
+            mentions = []
+            for m in s.mentions:
+                shown = m.quotes or (m.sentence,)
+                ref = _span_link(link, m.sentence, f"¶{m.paragraph}", highlight=[(q.start, q.end) for q in shown])
+                quotes = "".join(f'<blockquote class="qa-passage">{_html_lines(q.text)}</blockquote>' for q in shown)
+                mentions.append(f'<div class="qa-ov-mention"><div class="qa-ov-ref">{ref} '
+                                f'<span class="qa-meta">{html_escape(m.cue)}</span></div>{quotes}</div>')
+            items.append(f'<details class="qa-ov-source" open><summary><b>{html_escape(s.name)}</b> '
+                         f'<span class="qa-badge qa-ov-kind">{html_escape(s.kind)}</span> '
+                         f'<span class="qa-meta">¶ {", ".join(map(str, s.paragraphs))}</span></summary>'
+                         f'{"".join(mentions)}</details>')
+        if not items:
+            items.append('<div class="qa-meta">No quoted or cited source found.</div>')
+        cols.append(f'<section class="qa-column"><h3 class="qa-column-title">{html_escape(d.label)} — '
+                    f'{html_escape(d.title)}</h3><div class="qa-column-label">{len(sources)} sources</div>'
+                    f'{"".join(items)}</section>')
+    note = ('<div class="qa-meta qa-ov-note">Each source as the document names it, with its quotations verbatim '
+            '(or the sentence that cites it); ¶ opens the paragraph in the reader; click a name to fold it.</div>')
+    return f'<div class="qa-ov-ledger">{note}<div class="qa-columns">{"".join(cols)}</div></div>'
