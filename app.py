@@ -5,8 +5,9 @@ from GRADIO_SERVER_PORT), with no share link and analytics off. Importing this m
 ``demo`` and nothing else: the index is opened (built or updated when needed) and the model loaded
 on first use, so tests and ``gradio app.py`` can import it freely.
 
-The app holds no retrieval logic: it calls ``Engine.ask``, ``Engine.compare``, ``Engine.add`` and
-``Engine.remove`` and renders their results with ``qa.render``. Every sentence a reply shows is
+The app holds no retrieval logic: it calls ``Engine.ask``, ``Engine.compare``, ``Engine.add``,
+``Engine.remove`` and ``qa.overview.get_overview`` (the Compare tab's corpus overview, with
+``qa.plots``) and renders their results with ``qa.render``. Every sentence a reply shows is
 either fixed interface wording or a verbatim, HTML-escaped slice of a document.
 
 API (usable with gradio_client, see the README)::
@@ -18,12 +19,18 @@ API (usable with gradio_client, see the README)::
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import hashlib
+import json
 import logging
 import os
 import re
+import shutil
+import tempfile
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -32,6 +39,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr  # noqa: E402
 
 from qa import MAX_QUESTION_CHARS, Answer, Engine, Hit, QAError, Settings, render  # noqa: E402
+from qa.overview import cache_key, get_overview, side_by_side, to_markdown, write_csv  # noqa: E402
 
 log = logging.getLogger("app")
 
@@ -179,8 +187,16 @@ def search_plan(question: str, turns: list[dict], selected: list[str]) -> tuple[
 
 def open_href(hit: Hit) -> str:
     """The link that opens a hit in the reader: #qa-open:<doc_id>/<start>-<end>/<s>-<e>,<s>-<e>."""
-    spans = ",".join(f"{s}-{e}" for s, e in hit.highlight)
-    return f"{OPEN_PREFIX}{hit.doc_id}/{hit.start}-{hit.end}/{spans}"
+    return span_href(hit.doc_id, hit.start, hit.end, hit.highlight)
+
+
+def span_href(doc_id: str, start: int | None = None, end: int | None = None, highlight=()) -> str:
+    """The link that opens a document in the reader at [start, end) with ``highlight`` marked
+    (the document's top when start is None); see ``parse_open_target``."""
+    if start is None or end is None:
+        return f"{OPEN_PREFIX}{doc_id}"
+    spans = ",".join(f"{s}-{e}" for s, e in highlight)
+    return f"{OPEN_PREFIX}{doc_id}/{start}-{end}/{spans}"
 
 
 def parse_open_target(target: str) -> tuple[str, tuple[int, int] | None, list[tuple[int, int]]]:
@@ -258,6 +274,82 @@ def reader_html(doc, focus=None, highlight=()) -> str:
 
 
 EMPTY_READER = '<div class="qa-reader qa-reader-empty">Choose a document, or open a citation from a reply.</div>'
+
+
+# -- corpus overview -----------------------------------------------------------------------------------
+
+#: One overview computation at a time (it writes the index's overview cache), and one set of plots
+#: at a time (matplotlib's pyplot keeps global state).
+_OVERVIEW_LOCK = threading.Lock()
+_PLOT_LOCK = threading.Lock()
+_EXPORT_LOCK = threading.Lock()
+_export_dir: Path | None = None
+
+OVERVIEW_HINT = ('<div class="qa-meta">The overview covers every document in the corpus. '
+                 "Open this section to compute it.</div>")
+
+
+def overview_key(eng: Engine) -> str:
+    """What a shown overview depends on (the documents' content hashes, the model): when it changes,
+    the overview is fetched again (``get_overview`` recomputes it only then)."""
+    return json.dumps(cache_key(eng.manifest, None), sort_keys=True)
+
+
+def pick_pair(ids: list[str], a: str | None, b: str | None) -> tuple[str | None, str | None]:
+    """The chosen pair when both are still in the corpus and differ, else the first two documents."""
+    a = a if a in ids else (ids[0] if ids else None)
+    b = b if b in ids and b != a else next((i for i in ids if i != a), None)
+    return a, b
+
+
+def show_choices(ov, a: str | None, b: str | None) -> list[tuple[str, str]]:
+    """The side-by-side table's row filter, named with the pair's labels."""
+    la = ov.label(a) if a else "A"
+    lb = ov.label(b) if b else "B"
+    return [("all rows", "all"), ("shared", "shared"), (f"only in {la}", "only-a"), (f"only in {lb}", "only-b")]
+
+
+def overview_pair_html(ov, a: str | None, b: str | None, show: str = "all") -> str:
+    """The side-by-side table of two documents, with links into the reader."""
+    ids = [d.doc_id for d in ov.documents]
+    if len(ids) < 2:
+        return '<div class="qa-meta">The side-by-side table needs at least two documents in the corpus.</div>'
+    if a not in ids or b not in ids or a == b:
+        return '<div class="qa-meta">Choose two different documents.</div>'
+    return render.side_by_side_html(side_by_side(ov, a, b), ov.doc(a), ov.doc(b), ov.alignment.bar(a, b),
+                                    link=span_href, show=show or "all")
+
+
+def overview_topics_html(ov) -> str:
+    from matplotlib.colors import to_hex
+
+    from qa import plots
+
+    spans = {(r.passage.doc_id, r.passage.paragraph): r.passage for r in ov.alignment.paragraphs}
+    return render.topics_html(ov.topics.topics, ov.documents, spans, link=span_href,
+                              color=lambda i: to_hex(plots.topic_color(i)))
+
+
+def overview_exports(ov, key: str) -> tuple[str, str]:
+    """overview.md and overview-csv.zip (alignment.csv, topics.csv, ledger.csv) in a temp folder of
+    this process, one subfolder per corpus state; never in the corpus or index folders."""
+    global _export_dir
+    with _EXPORT_LOCK:
+        if _export_dir is None:
+            _export_dir = Path(tempfile.mkdtemp(prefix="qa-overview-"))
+            atexit.register(shutil.rmtree, _export_dir, True)
+        folder = _export_dir / hashlib.sha256(key.encode()).hexdigest()[:16]
+        md, zpath = folder / "overview.md", folder / "overview-csv.zip"
+        if not zpath.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            md.write_text(to_markdown(ov), encoding="utf-8")
+            tables = write_csv(ov, folder / "csv")
+            tmp = folder / "overview-csv.zip.tmp"
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+                for path in tables:
+                    z.write(path, path.name)
+            os.replace(tmp, zpath)
+    return str(md), str(zpath)
 
 
 # -- browser-side glue ---------------------------------------------------------------------------------
@@ -364,6 +456,38 @@ table.qa-docs th, table.qa-docs td { text-align: left; padding: 0.35em 0.5em; bo
 .qa-badge { display: inline-block; padding: 0.1em 0.6em; border-radius: 999px; font-size: 0.85em; font-weight: 600; }
 .qa-covered { background: #dcfce7; color: #14532d; }
 .qa-not-covered { background: #fee2e2; color: #7f1d1d; }
+ul.qa-ov-docs { list-style: none; padding: 0; margin: 0.2em 0 0.4em; }
+ul.qa-ov-docs li { margin: 0.15em 0; }
+.qa-ov-label { display: inline-block; min-width: 1.6em; text-align: center; font-weight: 700; border-radius: 4px;
+               background: var(--neutral-200, #e5e7eb); color: #111; margin-right: 0.3em; }
+.qa-ov-summary, .qa-ov-note { margin: 0.2em 0 0.6em; }
+.qa-ov-scroll { max-height: 75vh; overflow-y: auto; }
+.qa-ov-scroll, .qa-ov-box { border: 1px solid var(--border-color-primary, #ddd); border-radius: 8px; }
+table.qa-ov-table { width: 100%; border-collapse: collapse; border: none !important; margin: 0 !important; }
+table.qa-ov-table tr, table.qa-ov-table thead, table.qa-ov-table tbody { border: none !important; }
+table.qa-ov-table th { position: sticky; top: 0; z-index: 1; background: var(--block-background-fill, #fff);
+  text-align: left; font-size: 0.9em; }
+table.qa-ov-table th, table.qa-ov-table td { padding: 0.4em 0.6em; border: none !important; vertical-align: top;
+  border-bottom: 1px solid var(--border-color-primary, #ddd) !important; }
+table.qa-ov-table .qa-ov-cell { width: 44%; }
+.qa-ov-mid { width: 12%; text-align: center !important; white-space: nowrap; }
+.qa-ov-score { font-size: 0.85em; opacity: 0.8; margin-top: 0.3em; }
+tr.qa-ov-section td { font-weight: 600; font-size: 0.9em; background: var(--background-fill-secondary, #f6f6f6); }
+.qa-ov-ref { font-size: 0.85em; margin-bottom: 0.15em; }
+a.qa-ov-link { font-weight: 700; cursor: pointer; padding: 0 !important; }
+.qa-ov-text { line-height: 1.45; }
+.qa-ov-below .qa-ov-text { opacity: 0.55; }
+.qa-ov-shared { background: #dcfce7; color: #14532d; }
+.qa-ov-only { background: #fef3c7; color: #78350f; }
+.qa-ov-kind { background: var(--neutral-200, #e5e7eb); color: #111; font-weight: 500; }
+.qa-ov-share { white-space: nowrap; }
+.qa-ov-paras { font-size: 0.85em; white-space: normal; }
+.qa-ov-topic { white-space: nowrap; font-weight: 700; }
+.qa-ov-swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.3em;
+                vertical-align: -0.05em; }
+details.qa-ov-source { margin: 0.3em 0; }
+details.qa-ov-source summary { cursor: pointer; }
+.qa-ov-mention { margin: 0.3em 0 0.5em 1em; }
 """
 
 
@@ -481,6 +605,81 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
         comp = holder.get().compare(topic, list(selected))
         return render.comparison_html(comp, href=open_href)
 
+    # The overview: computed when its section is first opened, fetched again (cached by the library
+    # with the index) whenever the corpus changed; its plots are drawn when the Plots tab is opened.
+    def overview_views(eng: Engine, key: str, a, b, show):
+        with _OVERVIEW_LOCK:
+            ov = get_overview(eng)
+        ids = [d.doc_id for d in ov.documents]
+        a, b = pick_pair(ids, a, b)
+        choices = [(f"{d.label} — {d.title}", d.doc_id) for d in ov.documents]
+        show = show if show in ("all", "shared", "only-a", "only-b") else "all"
+        md, zpath = overview_exports(ov, key)
+        return ({"key": key}, render.overview_documents_html(ov.documents, link=span_href),
+                gr.Dropdown(choices=choices, value=a), gr.Dropdown(choices=choices, value=b),
+                gr.Radio(choices=show_choices(ov, a, b), value=show), overview_pair_html(ov, a, b, show),
+                overview_topics_html(ov), render.ledger_html(ov.documents, ov.ledger, link=span_href),
+                gr.DownloadButton(value=md, interactive=True), gr.DownloadButton(value=zpath, interactive=True))
+
+    def overview_if_changed(state, a, b, show, progress=None):
+        eng = holder.get(progress)
+        key = overview_key(eng)
+        if state and state.get("key") == key:  # on screen and unchanged
+            return (gr.update(),) * 10
+        return overview_views(eng, key, a, b, show)
+
+    @_user_errors
+    def on_overview(state, a, b, show, progress=gr.Progress()):
+        return overview_if_changed(state, a, b, show, _progress_callback(progress))
+
+    @_user_errors
+    def on_overview_refresh(state, a, b, show):
+        """After an upload or a removal: refresh the overview if it has been opened."""
+        if not state:
+            return (gr.update(),) * 10
+        return overview_if_changed(state, a, b, show)
+
+    @_user_errors
+    def on_pair(state, a, b, show):
+        if not state:
+            return gr.update(), gr.update()
+        with _OVERVIEW_LOCK:
+            ov = get_overview(holder.get())
+        return gr.Radio(choices=show_choices(ov, a, b), value=show), overview_pair_html(ov, a, b, show)
+
+    def draw_plots(state, drawn, a, b, always: bool):
+        """The heatmap and prominence strips (per corpus state) and the pair's alignment matrix."""
+        keep = (gr.update(),) * 3
+        if not state or (drawn is None and not always):
+            return (*keep, drawn)
+        with _OVERVIEW_LOCK:
+            ov = get_overview(holder.get())
+        ids = [d.doc_id for d in ov.documents]
+        pair = [a, b] if a in ids and b in ids and a != b else None
+        key = state["key"]
+        from qa import plots
+
+        with _PLOT_LOCK:
+            fresh = not drawn or drawn.get("key") != key
+            heat = plots.topic_heatmap(ov) if fresh else gr.update()
+            strips = plots.prominence_strips(ov) if fresh else gr.update()
+            if fresh or drawn.get("pair") != pair:
+                align = plots.alignment_matrix(ov, *pair) if pair else None
+            else:
+                align = gr.update()
+            for fig in (heat, align, strips):
+                if hasattr(fig, "set_dpi"):
+                    fig.set_dpi(110)
+        return heat, align, strips, {"key": key, "pair": pair}
+
+    @_user_errors
+    def on_plots_tab(state, drawn, a, b):
+        return draw_plots(state, drawn, a, b, always=True)
+
+    @_user_errors
+    def on_plots_follow(state, drawn, a, b):
+        return draw_plots(state, drawn, a, b, always=False)
+
     @_user_errors
     def api_ask(question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None) -> dict:
         """Ask a question; returns the same object as `python -m qa ask QUESTION --json`."""
@@ -528,8 +727,38 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
                                        elem_id="qa-topic", max_length=MAX_QUESTION_CHARS)
                     compare_btn = gr.Button("Compare", variant="primary", scale=1, elem_id="qa-compare")
                 comparison = gr.HTML(elem_id="qa-comparison")
+                with gr.Accordion("Corpus overview: what the documents share, what only one covers, topics and "
+                                  "quoted sources", open=False, elem_id="qa-overview") as ov_section:
+                    ov_docs = gr.HTML(OVERVIEW_HINT, elem_id="qa-ov-docs")
+                    with gr.Row(equal_height=True):
+                        ov_a = gr.Dropdown(label="Left document", choices=[], value=None, scale=2,
+                                           elem_id="qa-ov-a")
+                        ov_b = gr.Dropdown(label="Right document", choices=[], value=None, scale=2,
+                                           elem_id="qa-ov-b")
+                        with gr.Column(scale=1, min_width=200):
+                            ov_md = gr.DownloadButton("Download the overview (Markdown)", value=None,
+                                                      interactive=False, size="sm", elem_id="qa-ov-md")
+                            ov_csv = gr.DownloadButton("Download its tables (CSV, zip)", value=None,
+                                                       interactive=False, size="sm", elem_id="qa-ov-csv")
+                    with gr.Tabs(selected="ov-pair", elem_id="qa-ov-tabs"):
+                        with gr.Tab("Side by side", id="ov-pair"):
+                            ov_show = gr.Radio([("all rows", "all"), ("shared", "shared"), ("only in A", "only-a"),
+                                                ("only in B", "only-b")], value="all", show_label=False,
+                                               container=False, elem_id="qa-ov-show")
+                            ov_pair = gr.HTML(elem_id="qa-ov-pair")
+                        with gr.Tab("Topics", id="ov-topics"):
+                            ov_topics = gr.HTML(elem_id="qa-ov-topics")
+                        with gr.Tab("Quoted sources", id="ov-sources"):
+                            ov_ledger = gr.HTML(elem_id="qa-ov-ledger")
+                        with gr.Tab("Plots", id="ov-plots") as ov_plots_tab:
+                            ov_heat = gr.Plot(show_label=False, format="png", elem_id="qa-ov-heatmap")
+                            ov_align = gr.Plot(show_label=False, format="png", elem_id="qa-ov-alignment")
+                            ov_strips = gr.Plot(show_label=False, format="png",
+                                                elem_id="qa-ov-strips")
 
         turns = gr.State([])
+        ov_state = gr.State(None)  # {"key": ...} of the overview on screen, None until it is opened
+        ov_drawn = gr.State(None)  # {"key", "pair"} of the plots on screen, None until they are drawn
         open_target = gr.Textbox(visible="hidden", elem_id="qa-open-target")
         open_button = gr.Button(visible="hidden", elem_id="qa-open-button")
         export_text = gr.Textbox(visible="hidden", elem_id="qa-export-text")
@@ -547,9 +776,23 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
         open_button.click(on_open, open_target, [reader, pick, tabs], **private).success(None, None, None,
                                                                                         js=SCROLL_JS, **private)
         pick.input(on_pick, pick, reader, **private)
-        add_btn.click(on_upload, [files, selected], [status, selected, table, pick, files], **private)
+        ov_outputs = [ov_state, ov_docs, ov_a, ov_b, ov_show, ov_pair, ov_topics, ov_ledger, ov_md, ov_csv]
+        ov_args = dict(concurrency_limit=CONCURRENCY, concurrency_id="overview", **private)
+        plot_io = dict(inputs=[ov_state, ov_drawn, ov_a, ov_b], outputs=[ov_heat, ov_align, ov_strips, ov_drawn])
+        refresh_args = dict(fn=on_overview_refresh, inputs=[ov_state, ov_a, ov_b, ov_show], outputs=ov_outputs,
+                            **ov_args)
+        add_btn.click(on_upload, [files, selected], [status, selected, table, pick, files], **private).then(
+            **refresh_args).then(on_plots_follow, **plot_io, **ov_args)
         remove_btn.click(on_remove, [pick, selected], [status, selected, table, pick, reader],
-                         js=CONFIRM_REMOVE_JS, **private)
+                         js=CONFIRM_REMOVE_JS, **private).then(**refresh_args).then(on_plots_follow, **plot_io,
+                                                                                      **ov_args)
+        ov_section.expand(on_overview, [ov_state, ov_a, ov_b, ov_show], ov_outputs, **ov_args).then(
+            on_plots_follow, **plot_io, **ov_args)
+        ov_plots_tab.select(on_plots_tab, **plot_io, **ov_args)
+        for dd in (ov_a, ov_b):
+            dd.input(on_pair, [ov_state, ov_a, ov_b, ov_show], [ov_show, ov_pair], **ov_args).then(
+                on_plots_follow, **plot_io, **ov_args)
+        ov_show.input(on_pair, [ov_state, ov_a, ov_b, ov_show], [ov_show, ov_pair], **ov_args)
         compare_args = dict(fn=on_compare, inputs=[topic, selected], outputs=comparison,
                             concurrency_limit=CONCURRENCY, concurrency_id="ask", **private)
         topic.submit(**compare_args)

@@ -215,3 +215,136 @@ def test_lazy_engine_opens_once_and_relays_progress_to_waiters(monkeypatch):
     first.join(5)
     assert opened == ["S"] and holder.get() is engine
     assert seen and seen[0][0] == "embed passages"
+
+
+# -- the corpus overview on the Compare tab ------------------------------------------------------------
+
+def _span(doc_id="a", paragraph=1, start=0, text="x"):
+    from qa.topics import Span
+
+    return Span(doc_id, paragraph, start, start + len(text), text)
+
+
+def test_side_by_side_html_escapes_links_and_labels_rows():
+    from qa.overview import Bar, DocInfo
+
+    da, db = DocInfo("a", "A", "Alpha <i>", "s", 2), DocInfo("b", "B", "Beta", "s", 2)
+    rows = [{"a": _span("a", 1, 0, "<script>x</script>"), "b": _span("b", 2, 50, "same point"), "score": 0.61,
+             "relative": 0.9, "status": "shared", "direction": "a->b"},
+            {"a": _span("a", 2, 30, "only here"), "b": _span("b", 1, 0, "far away"), "score": 0.2,
+             "relative": 0.1, "status": "only in A", "direction": "a->b"},
+            {"a": None, "b": _span("b", 1, 0, "far away"), "score": None, "relative": None,
+             "status": "only in B", "direction": "b->a"}]
+    out = render.side_by_side_html(rows, da, db, Bar("a", "b", 0.3, 0.6, 0.45), link=app.span_href)
+    assert "<script>" not in out and "&lt;script&gt;x&lt;/script&gt;" in out and "Alpha &lt;i&gt;" in out
+    assert out.count('class="qa-ov-row"') == 3 and out.count("qa-ov-section") == 2
+    assert ">shared<" in out and ">only in A<" in out and ">only in B<" in out and "0.61" in out
+    assert "A</b>: 1 of 2 paragraphs shared with B" in out and "cosine 0.45" in out
+    assert 'href="#qa-open:a/0-18/"' in out and ">A ¶1<" in out and ">B ¶2<" in out
+    assert out.count("qa-ov-below") == 1 and "closest in B, below the bar" in out  # the weak match is set apart
+    assert "\n" not in out
+    only = render.side_by_side_html(rows, da, db, link=app.span_href, show="only-a")
+    assert only.count('class="qa-ov-row"') == 1 and "only here" in only and "same point" not in only
+    only_b = render.side_by_side_html(rows, da, db, link=app.span_href, show="only-b")
+    assert "Paragraphs of B in reading order" in only_b and "not shown above" not in only_b
+
+
+def test_pick_pair_keeps_a_valid_choice_else_the_first_two():
+    assert app.pick_pair(["a", "b", "c"], None, None) == ("a", "b")
+    assert app.pick_pair(["a", "b", "c"], "c", "b") == ("c", "b")
+    assert app.pick_pair(["a", "b", "c"], "b", "b") == ("b", "a")
+    assert app.pick_pair(["a", "c"], "gone", "c") == ("a", "c")
+    assert app.pick_pair(["a"], "a", None) == ("a", None)
+    assert app.pick_pair([], None, None) == (None, None)
+
+
+@pytest.fixture
+def overview_demo(fake_settings):
+    """The app on a fake-embedder engine, with its event handlers by name."""
+    from qa import Engine
+    from tests.conftest import FakeEmbedder
+
+    holder = app.LazyEngine(fake_settings)
+    holder._engine = Engine.open(fake_settings, embedder=FakeEmbedder())
+    demo = app.build_demo(engine=holder)
+    fns = {d.fn.__name__: d.fn for d in demo.fns.values() if d.fn is not None}
+    return holder._engine, fns
+
+
+def _links(html: str):
+    import re
+
+    return [app.parse_open_target(h[len(app.OPEN_PREFIX):].replace("&amp;", "&"))
+            for h in re.findall(r'href="(#qa-open:[^"]*)"', html)]
+
+
+def test_overview_section_shows_pair_topics_sources_plots_and_exports(overview_demo, tmp_path):
+    import zipfile
+
+    engine, fns = overview_demo
+    out = fns["on_overview"](None, None, None, "all", progress=None)
+    state, docs, dd_a, dd_b, show, pair, topics, ledger, md, csv = out
+    ids = [d.doc_id for d in engine.documents]
+    assert state["key"] and dd_a.value == ids[0] and dd_b.value == ids[1]
+    assert [c[1] for c in dd_a.choices] == ids and dd_a.choices[0][0].startswith("A — ")
+    assert [c[0] for c in show.choices] == ["all rows", "shared", "only in A", "only in B"]
+    # every link in the tables opens a verbatim span of a document
+    for html in (docs, pair, topics, ledger):
+        links = _links(html)
+        assert links
+        for doc_id, focus, highlight in links:
+            text = engine.document(doc_id).text
+            if focus:
+                assert 0 <= focus[0] < focus[1] <= len(text)
+            assert all(0 <= s < e <= len(text) for s, e in highlight)
+    assert "qa-ov-row" in pair and ("shared" in pair or "only in" in pair)
+    assert "distinctive words" in topics and "T1" in topics
+    assert "qa-ov-source" in ledger and "sources" in ledger
+    # exports: Markdown and a zip of the three CSVs, in a temp folder (not the corpus or the index)
+    md, csv = (x.value["path"] if isinstance(x.value, dict) else x.value for x in (md, csv))
+    for path in (md, csv):
+        assert path and not str(path).startswith((str(engine.settings.corpus_dir), str(engine.settings.index_dir)))
+    assert open(md, encoding="utf-8").read().startswith("# Corpus overview")
+    assert sorted(zipfile.ZipFile(csv).namelist()) == ["alignment.csv", "ledger.csv", "topics.csv"]
+    # opened again with nothing changed: nothing is recomputed or re-sent
+    again = fns["on_overview"](state, dd_a.value, dd_b.value, "all", progress=None)
+    assert all(isinstance(x, dict) and x.get("__type__") == "update" and len(x) == 1 for x in again)
+    # another pair and a filter
+    show2, pair2 = fns["on_pair"](state, ids[1], ids[0], "only-a")
+    assert [c[0] for c in show2.choices][2] == "only in B" and "only in B" in pair2
+    assert "Choose two different documents" in fns["on_pair"](state, ids[0], ids[0], "all")[1]
+    # plots: only once the Plots tab is opened, then redrawn for a new pair only
+    assert fns["on_plots_follow"](state, None, ids[0], ids[1])[3] is None
+    heat, align, strips, drawn = fns["on_plots_tab"](state, None, ids[0], ids[1])
+    from matplotlib.figure import Figure
+
+    assert all(isinstance(f, Figure) for f in (heat, align, strips)) and drawn == {"key": state["key"],
+                                                                               "pair": [ids[0], ids[1]]}
+    heat2, align2, strips2, drawn2 = fns["on_plots_follow"](state, drawn, ids[1], ids[0])
+    assert isinstance(align2, Figure) and not isinstance(heat2, Figure) and drawn2["pair"] == [ids[1], ids[0]]
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_overview_refreshes_after_an_upload_and_a_removal(overview_demo, tmp_path):
+    engine, fns = overview_demo
+    # never opened: an upload leaves it alone
+    assert all(x.get("__type__") == "update" for x in fns["on_overview_refresh"](None, None, None, "all"))
+    state, *_ = fns["on_overview"](None, None, None, "all", progress=None)
+    doc = tmp_path / "zebras.md"
+    doc.write_text("# Zebras\n\nZebras have <b>stripes</b> and live in herds on the plains.\n\n"
+                   "The herd moves to find water when the dry season comes.\n", encoding="utf-8")
+    engine.add([doc])
+    out = fns["on_overview_refresh"](state, None, None, "all")
+    state2, docs, dd_a = out[0], out[1], out[2]
+    assert state2["key"] != state["key"] and len(dd_a.choices) == 3
+    assert "Zebras" in docs and "<b>stripes" not in out[7]
+    new_id = next(d.doc_id for d in engine.documents if d.title == "Zebras")
+    # the pair chosen before survives; the new document can be chosen
+    pair = fns["on_pair"](state2, dd_a.value, new_id, "all")[1]
+    assert "Zebras" in pair and "&lt;b&gt;stripes" in pair
+    engine.remove(new_id)
+    state3, docs3, dd_a3, dd_b3 = fns["on_overview_refresh"](state2, dd_a.value, new_id, "all")[:4]
+    assert state3["key"] == state["key"] and len(dd_a3.choices) == 2 and dd_b3.value != new_id
+    assert "Zebras" not in docs3
