@@ -13,6 +13,7 @@ from qa import render
 from .conftest import SCREENSHOTS
 
 ARTICLE_A = "As Russian troops 'panic' a member of Putin's inner circle confronts him about the conduct of the war"
+ARTICLE_B = "Vladimir Putin is making rash and secretive decisions in face of defeats, Kremlin insiders warn"
 
 
 def shot(page, name: str) -> None:
@@ -200,3 +201,43 @@ def test_compare_shows_a_column_per_selected_document(page, app_server):
     for i in range(columns.count()):
         badge = columns.nth(i).locator(".qa-badge").inner_text().strip()
         assert badge in ("covered", "not covered")
+
+
+def test_overview_side_by_side_plots_and_a_link_into_the_reader(page, app_server):
+    page.get_by_role("tab", name="Compare").click()
+    page.locator("#qa-overview").get_by_text("Corpus overview").first.click()
+    rows = page.locator("#qa-ov-pair .qa-ov-row")
+    rows.first.wait_for()
+    page.locator("#qa-ov-docs").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    shot(page, "11-overview")
+    # the default pair is the two articles, A on the left and B on the right, by label and title
+    head = page.locator("#qa-ov-pair thead").inner_text()
+    assert f"A — {ARTICLE_A}" in head and f"B — {ARTICLE_B}" in head
+    assert page.locator("#qa-ov-a input").input_value().startswith("A — ")
+    first = rows.first
+    assert first.locator(".qa-badge").inner_text().strip() in ("shared", "only in A")
+    assert re.fullmatch(r"A ¶\d+", first.locator("td").nth(0).locator("a.qa-ov-link").inner_text().strip())
+    target = first.locator("td").nth(2).locator("a.qa-ov-link")
+    paragraph = int(re.fullmatch(r"B ¶(\d+)", target.inner_text().strip()).group(1))
+    text = first.locator("td").nth(2).locator(".qa-ov-text").inner_text().strip()
+
+    # the plots are drawn when their tab is opened
+    page.locator("#qa-ov-tabs").get_by_role("tab", name="Plots").click()
+    for plot in ("#qa-ov-heatmap", "#qa-ov-alignment", "#qa-ov-strips"):
+        page.locator(f"{plot} img").wait_for()
+    page.locator("#qa-ov-heatmap").scroll_into_view_if_needed()
+    shot(page, "12-overview-plots")
+
+    # a passage of the table opens the reader at its paragraph
+    page.locator("#qa-ov-tabs").get_by_role("tab", name="Side by side").click()
+    target.click()
+    focus = page.locator("#qa-reader-body .qa-focus")
+    focus.wait_for()
+    page.wait_for_timeout(600)
+    shot(page, "13-overview-reader")
+    assert page.get_by_role("tab", name="Documents").get_attribute("aria-selected") == "true"
+    assert focus.get_attribute("id") == f"qa-p-{paragraph}"
+    assert page.locator("#qa-reader-body .qa-reader-head").inner_text().startswith(ARTICLE_B)
+    assert " ".join(focus.locator("p").inner_text().split()) == " ".join(text.split())
+    assert not page.js_errors
