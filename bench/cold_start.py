@@ -27,8 +27,14 @@ t0 = float(sys.argv[1]); marks = {"interpreter": time.time() - t0}
 import qa
 from qa import Engine, Settings
 marks["import qa"] = time.time() - t0
-engine = Engine.open(Settings(), build=False)
+from qa.embed import resolve_model
+settings = Settings()
+resolve_model(settings.model)
+marks["model weights sha256 check"] = time.time() - t0
+engine = Engine.open(settings, build=False)
 marks["Engine.open (index load)"] = time.time() - t0
+import sentence_transformers
+marks["import torch + sentence_transformers"] = time.time() - t0
 engine.embedder.dim
 marks["model load"] = time.time() - t0
 answer = engine.ask(sys.argv[2])

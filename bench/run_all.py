@@ -2,25 +2,29 @@
 
     python -m bench.run_all [--long]
 
-Quick set (``make bench``, a few minutes on 2 cores): latency, ingest, scale (10K, 100K), cold start.
-``--long`` adds 1M passages to the scale benchmark and a larger ingestion corpus.
+Quick set (``make bench``, about 6 minutes on 2 cores): latency, ingest, scale (10K, 100K), cold start.
+``--long`` adds 1M passages to the scale benchmark (HNSW build ~12 min), all 48 SQuAD articles to
+the ingestion corpus, and the retrieval-quality runs (``bench.quality``: SciFact, SQuAD, dev sets;
+tens of minutes the first time, while the embedding cache fills).
 """
 from __future__ import annotations
 
 import argparse
 import time
 
-from . import cold_start, ingest, latency, scale
+from . import cold_start, ingest, latency, quality, scale
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--long", action="store_true", help="also the long runs (1M passages; ~48 SQuAD articles)")
+    ap.add_argument("--long", action="store_true", help="also the long runs (1M passages, 48 SQuAD articles, retrieval quality)")
     args = ap.parse_args(argv)
     steps = [("latency", lambda: latency.main([])),
              ("ingest", lambda: ingest.main(["--articles", "48" if args.long else "4"])),
              ("scale", lambda: scale.main(["--long"] if args.long else [])),
              ("cold_start", lambda: cold_start.main([]))]
+    if args.long:
+        steps.append(("quality", lambda: quality.main([])))
     took = {}
     for name, fn in steps:
         t = time.perf_counter()

@@ -17,7 +17,9 @@ Plots: latency_vs_size.png and recall_vs_latency.png beside RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import json
 import shutil
 import tempfile
 import time
@@ -77,6 +79,20 @@ class _StubEmbedder:
         return np.stack([self.table[t] for t in texts])
 
 
+@contextlib.contextmanager
+def omp_threads(n: int | None):
+    """FAISS's OpenMP threads set to ``n`` inside the block (None: leave as is)."""
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    if n is not None:
+        faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def _index_bytes(index) -> int:
     import faiss
 
@@ -103,6 +119,8 @@ def measure(n: int, n_queries: int, seed: int = 0) -> dict:
     r["flat_bytes"] = _index_bytes(flat)
     flat.search(queries[:5], CANDIDATES)
     r["flat_lat"] = _lat(lambda q: flat.search(q[None, :], CANDIDATES), queries)
+    with omp_threads(1):
+        r["flat1_lat"] = _lat(lambda q: flat.search(q[None, :], CANDIDATES), queries)
     _, truth = flat.search(queries, 10)
 
     t = time.perf_counter()
@@ -150,11 +168,12 @@ def measure(n: int, n_queries: int, seed: int = 0) -> dict:
     stub = _StubEmbedder()
     for q, v in zip(qtexts, queries):
         stub.table[q] = v
-    for kind, index in (("flat", flat), ("hnsw", hnsw)):
+    for kind, index, threads in (("flat", flat, None), ("flat1", flat, 1), ("hnsw", hnsw, None)):
         searcher = Searcher(docs, vecs, np.zeros((0, DIM), dtype=np.float32), index, bm25, stub)
-        for q in qtexts[:3]:
-            searcher.ask(q)
-        r[f"ask_{kind}"] = _lat(lambda q: searcher.ask(q, 5), qtexts)
+        with omp_threads(threads):
+            for q in qtexts[:3]:
+                searcher.ask(q)
+            r[f"ask_{kind}"] = _lat(lambda q: searcher.ask(q, 5), qtexts)
     r["rss_mb"] = rss_mb() - rss0
     r["vectors_bytes"] = vecs.nbytes
     del flat, hnsw, bm25, docs, texts, vecs
@@ -169,46 +188,63 @@ def render(results: list[dict]) -> str:
         h50, h95, hrec = r["hnsw"][ef]
         rows.append([f"{r['n']:,}",
                      f"{percentile(r['flat_lat'], 50) * 1e3:.2f} / {percentile(r['flat_lat'], 95) * 1e3:.2f}",
+                     f"{percentile(r['flat1_lat'], 50) * 1e3:.2f} / {percentile(r['flat1_lat'], 95) * 1e3:.2f}",
                      f"{h50 * 1e3:.2f} / {h95 * 1e3:.2f}", f"{hrec:.3f}",
                      f"{percentile(r['bm25_lat'], 50) * 1e3:.2f} / {percentile(r['bm25_lat'], 95) * 1e3:.2f}",
                      f"{percentile(r['ask_flat'], 50) * 1e3:.1f} / {percentile(r['ask_flat'], 95) * 1e3:.1f}",
-                     f"{percentile(r['ask_hnsw'], 50) * 1e3:.1f} / {percentile(r['ask_hnsw'], 95) * 1e3:.1f}",
-                     f"{r['flat_bytes'] / 2**20:.0f}", f"{r['hnsw_bytes'] / 2**20:.0f}", f"{r['bm25_bytes'] / 2**20:.0f}",
-                     f"{r['rss_mb']:.0f}",
-                     f"{r['flat_build']:.2f} / {r['hnsw_build']:.1f} / {r['bm25_build']:.1f}"])
-    t1 = table(["passages", "flat p50/p95 ms", f"HNSW ef={results[0]['hnsw_default_ef']} p50/p95 ms", "HNSW recall@10",
-                "BM25 p50/p95 ms", "Searcher.ask flat p50/p95 ms", "Searcher.ask HNSW p50/p95 ms",
-                "flat MB", "HNSW MB", "BM25 MB", "RSS growth MB", "build s flat / HNSW / BM25"], rows)
+                     f"{percentile(r['ask_flat1'], 50) * 1e3:.1f} / {percentile(r['ask_flat1'], 95) * 1e3:.1f}",
+                     f"{percentile(r['ask_hnsw'], 50) * 1e3:.1f} / {percentile(r['ask_hnsw'], 95) * 1e3:.1f}"])
+    t1 = table(["passages", "flat ms", "flat 1 thread ms", f"HNSW ef={results[0]['hnsw_default_ef']} ms",
+                "HNSW recall@10", "BM25 ms", "Searcher.ask flat ms", "Searcher.ask flat 1 thread ms",
+                "Searcher.ask HNSW ms"], rows)
+    mem = [[f"{r['n']:,}", f"{r['vectors_bytes'] / 2**20:.0f}", f"{r['flat_bytes'] / 2**20:.0f}",
+            f"{r['hnsw_bytes'] / 2**20:.0f}", f"{r['bm25_bytes'] / 2**20:.0f}", f"{r['rss_mb']:.0f}",
+            f"{r['flat_build']:.2f}", f"{r['hnsw_build']:.1f}", f"{r['bm25_build']:.1f}"] for r in results]
+    t_mem = table(["passages", "vectors MB", "flat index MB", "HNSW index MB", "BM25 on disk MB",
+                   "process RSS growth MB", "flat build s", "HNSW build s", "BM25 build s"], mem)
     rows2 = []
     for r in results:
         for ef, (p50, p95, rec) in r["hnsw"].items():
             rows2.append([f"{r['n']:,}", ef, f"{p50 * 1e3:.3f}", f"{p95 * 1e3:.3f}", f"{rec:.3f}"])
-        rows2.append([f"{r['n']:,}", "exact (flat)", f"{percentile(r['flat_lat'], 50) * 1e3:.3f}",
-                      f"{percentile(r['flat_lat'], 95) * 1e3:.3f}", "1.000"])
+        rows2.append([f"{r['n']:,}", "exact (flat, 1 thread)", f"{percentile(r['flat1_lat'], 50) * 1e3:.3f}",
+                      f"{percentile(r['flat1_lat'], 95) * 1e3:.3f}", "1.000"])
     t2 = table(["passages", "HNSW efSearch", "p50 ms", "p95 ms", "recall@10 vs exact"], rows2)
     return (f"{len(results[0]['flat_lat'])} single queries per size, top {50} candidates (the library's depth). "
             "Searcher.ask excludes encoding the query (a stub returns its vector): add the encode time from the "
-            "latency section. BM25 scores every passage (bm25s get_scores), so it grows linearly.\n\n"
-            f"{t1}\n\nRecall against latency (recall_vs_latency.png):\n\n{t2}\n\n"
+            "latency section. BM25 is bm25s get_scores on its sparse index (cost follows the query terms' postings); Searcher.ask then sorts all N scores (np.argsort), which is most of its HNSW time at 1M. "
+            "\"flat\" runs with FAISS's default OpenMP threads (as the library does), \"1 thread\" with "
+            "faiss.omp_set_num_threads(1): on a busy 2-core machine one query is faster on one thread.\n\n"
+            "Latency cells are p50 / p95 per query.\n\n"
+            f"{t1}\n\nMemory and build time (RSS growth: the process after building vectors, both indexes, BM25 "
+            f"and the Searcher's passages for that size, including the synthetic texts):\n\n{t_mem}\n\nRecall against latency (recall_vs_latency.png):\n\n{t2}\n\n"
             "![latency vs corpus size](latency_vs_size.png)\n![recall vs latency](recall_vs_latency.png)\n")
 
 
-def plot(results: list[dict]) -> None:
+def points(results: list[dict]) -> list[dict]:
+    """What the plots need (p50 seconds per series, the efSearch sweep), small enough to keep as JSON."""
+    return [{"n": r["n"], "ef": r["hnsw_default_ef"],
+             "flat": percentile(r["flat_lat"], 50), "flat1": percentile(r["flat1_lat"], 50),
+             "hnsw": r["hnsw"][r["hnsw_default_ef"]][0], "bm25": percentile(r["bm25_lat"], 50),
+             "ask_flat": percentile(r["ask_flat"], 50), "ask_flat1": percentile(r["ask_flat1"], 50),
+             "ask_hnsw": percentile(r["ask_hnsw"], 50),
+             "sweep": {str(ef): list(v) for ef, v in r["hnsw"].items()}} for r in results]
+
+
+def plot(pts: list[dict]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ns = [r["n"] for r in results]
+    ns = [p["n"] for p in pts]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    series = [("FAISS exact (flat)", [percentile(r["flat_lat"], 50) for r in results], "o-"),
-              (f"FAISS HNSW ef={results[0]['hnsw_default_ef']}",
-               [r["hnsw"][r["hnsw_default_ef"]][0] for r in results], "s-"),
-              ("BM25 (all passages scored)", [percentile(r["bm25_lat"], 50) for r in results], "^-"),
-              ("Searcher.ask, flat (no encode)", [percentile(r["ask_flat"], 50) for r in results], "D--"),
-              ("Searcher.ask, HNSW (no encode)", [percentile(r["ask_hnsw"], 50) for r in results], "v--")]
-    for label, ys, style in series:
-        ax.plot(ns, [y * 1e3 for y in ys], style, label=label)
+    series = [("FAISS exact (flat), default threads", "flat", "o-"), ("FAISS exact (flat), 1 thread", "flat1", "o:"),
+              (f"FAISS HNSW ef={pts[0]['ef']}", "hnsw", "s-"), ("BM25 (all passages scored)", "bm25", "^-"),
+              ("Searcher.ask, flat (no encode)", "ask_flat", "D--"),
+              ("Searcher.ask, flat 1 thread (no encode)", "ask_flat1", "d:"),
+              ("Searcher.ask, HNSW (no encode)", "ask_hnsw", "v--")]
+    for label, key, style in series:
+        ax.plot(ns, [p[key] * 1e3 for p in pts], style, label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("passages in the index")
@@ -221,24 +257,27 @@ def plot(results: list[dict]) -> None:
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for r in results:
-        efs = sorted(r["hnsw"])
-        xs = [r["hnsw"][e][0] * 1e3 for e in efs]
-        ys = [r["hnsw"][e][2] for e in efs]
-        line, = ax.plot(xs, ys, "o-", label=f"HNSW, {r['n']:,} passages")
-        for e, x, y in zip(efs, xs, ys):
-            ax.annotate(f"ef={e}", (x, y), textcoords="offset points", xytext=(3, -10), fontsize=7)
-        ax.plot([percentile(r["flat_lat"], 50) * 1e3], [1.0], "*", ms=12, color=line.get_color(),
-                label=f"exact, {r['n']:,}")
+    for i, p in enumerate(pts):
+        efs = sorted(p["sweep"], key=int)
+        xs = [p["sweep"][e][0] * 1e3 for e in efs]
+        ys = [p["sweep"][e][2] for e in efs]
+        line, = ax.plot(xs, ys, "o-", label=f"HNSW, {p['n']:,} passages")
+        if i == len(pts) - 1:  # labels on the largest size only, where the points spread out
+            for e, x, y in zip(efs, xs, ys):
+                ax.annotate(f"ef={e}", (x, y), textcoords="offset points", xytext=(5, -4), fontsize=7)
+        ax.plot([p["flat1"] * 1e3], [1.0], "*", ms=12, color=line.get_color(), label=f"exact (flat, 1 thread), {p['n']:,}")
     ax.set_xscale("log")
-    ax.set_xlabel("p50 latency per query (ms)")
+    ax.set_xlabel("p50 latency per query (ms), top 50")
     ax.set_ylabel("recall@10 against exact search")
-    ax.set_title("HNSW recall against latency (efSearch sweep)")
+    ax.set_title("HNSW recall against latency\n(efSearch 50, 64, 96, 128, 256 from left to right on each line)", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.savefig(BENCH_DIR / "recall_vs_latency.png", dpi=110)
     plt.close(fig)
+
+
+POINTS = BENCH_DIR / "cache" / "scale-points.json"
 
 
 def main(argv=None) -> list[dict]:
@@ -246,7 +285,11 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--long", action="store_true", help="also 1M passages (several minutes, ~4 GB)")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--sizes", help="comma list of sizes instead of 10K,100K[,1M] (for trying things)")
+    ap.add_argument("--replot", action="store_true", help="only redraw the plots from the last run's points")
     args = ap.parse_args(argv)
+    if args.replot:
+        plot(json.loads(POINTS.read_text(encoding="utf-8")))
+        return []
     sizes = [10_000, 100_000] + ([1_000_000] if args.long else [])
     if args.sizes:
         sizes = [int(x) for x in args.sizes.split(",")]
@@ -255,7 +298,10 @@ def main(argv=None) -> list[dict]:
     for n in sizes:
         print(f"scale: {n:,} passages ...", flush=True)
         results.append(measure(n, args.queries))
-    plot(results)
+    pts = points(results)
+    POINTS.parent.mkdir(parents=True, exist_ok=True)
+    POINTS.write_text(json.dumps(pts), encoding="utf-8")
+    plot(pts)
     write_section("scale", "Scale: latency and memory against corpus size", render(results),
                   "python -m bench.scale" + (" --long" if args.long else ""))
     return results

@@ -36,9 +36,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src.add_argument("--squad", metavar="FILE", help="SQuAD v1.1 json (each paragraph one passage)")
     p.add_argument("--split", default="test", help="BEIR qrels split: test, train or dev (default: test)")
     p.add_argument("--method", default="hybrid", help="comma list of bm25, dense, hybrid (default: hybrid)")
-    p.add_argument("--limit", type=int, metavar="N", help="only the first N queries (quick checks)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N queries of --beir/--squad (quick checks)")
     p.add_argument("--sentences", choices=("auto", "on", "off"), default="auto",
-                   help="split passages into sentences (auto: SQuAD and dev sets yes, BEIR no)")
+                   help="split --beir/--squad passages into sentences (auto: SQuAD yes, BEIR no, as BEIR embeds whole documents)")
     p.add_argument("--cache", metavar="DIR", help=f"embedding cache folder (default: {DEFAULT_CACHE})")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per method")
     p.set_defaults(func=cmd_eval)
@@ -105,7 +105,12 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
     embedder = CachedEmbedder(Embedder(settings.model, settings.batch_size),
                               Path(args.cache) if args.cache else DEFAULT_CACHE, progress)
     kind = choose_kind(settings, evalset.passages)
-    return evaluate_set(evalset, embedder, methods, index_kind=kind, progress=progress)
+    rows = evaluate_set(evalset, embedder, methods, index_kind=kind, progress=progress)
+    import sys
+
+    print(f"{evalset.name}: {len(evalset.queries)} queries, {evalset.passages} passages; embedded {embedder.encoded} "
+          f"new texts (cache {embedder.folder}, {len(embedder)} vectors)", file=sys.stderr)
+    return rows
 
 
 def _rounded(row: dict) -> dict:
