@@ -20,6 +20,20 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 APPROXIMATE_ABOVE = 200_000
 
 
+def cpu_threads() -> int:
+    """Threads torch and FAISS may use per call: QA_THREADS, default 1.
+
+    On 2 cores shared with anything else (the app's server, a browser, another query), one
+    thread per core spins waiting for the busy core: one query encoded in ~500 ms with 2 torch
+    threads against ~18 ms with 1, and exact search over 100K vectors took 23 ms against 11 ms
+    (bench/RESULTS.md). Concurrent queries use the other core.
+    """
+    try:
+        return max(1, int(os.environ.get("QA_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser() if value else default

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
+from .config import BUNDLED_MODEL, BUNDLED_MODEL_SHA256, cpu_threads
 from .errors import ModelProblem
 
 log = logging.getLogger(__name__)
@@ -66,15 +66,9 @@ def resolve_model(model: str) -> tuple[str, str]:
 
 
 def _set_torch_threads() -> None:
-    """Use QA_TORCH_THREADS intra-op threads (default 1).
-
-    On 2 cores shared with anything else (the app's server, a browser, another query), torch's
-    default of one thread per core spins waiting for the busy core: one query took ~500 ms with
-    2 threads against ~18 ms with 1, and a 180-text batch 5.7 s against 0.8 s (bench/RESULTS.md).
-    """
     import torch
 
-    torch.set_num_threads(max(1, int(os.environ.get("QA_TORCH_THREADS", "1"))))
+    torch.set_num_threads(cpu_threads())  # why: see config.cpu_threads
 
 
 class Embedder:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import cpu_threads
 from .errors import IndexProblem
 from .types import Block, Document
 
@@ -171,6 +172,7 @@ def read_version(folder: Path):
 
     from .lexical import BM25
 
+    faiss.omp_set_num_threads(cpu_threads())  # why: see config.cpu_threads
     manifest = read_manifest(folder)
     try:
         docs = []
