@@ -51,7 +51,8 @@ class Searcher:
         self.faiss = faiss_index
         self.bm25 = bm25
         self.embedder = embedder
-        self.doc_of_row = np.array([list(self.documents).index(p.doc_id) for p in self.passages], dtype=np.int32)
+        self.doc_number = {doc_id: i for i, doc_id in enumerate(self.documents)}
+        self.doc_of_row = np.array([self.doc_number[p.doc_id] for p in self.passages], dtype=np.int32)
         # sentence vectors are stored passage after passage; first[row] is the passage's first one
         counts = np.array([len(p.sentences) for p in self.passages], dtype=np.int64)
         self.first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
@@ -131,7 +132,7 @@ class Searcher:
         unknown = [d for d in doc_ids if d not in self.documents]
         if unknown:
             raise BadInput(f"unknown document id {unknown[0]!r}; known ids: {', '.join(self.documents)}")
-        wanted = [list(self.documents).index(d) for d in doc_ids]
+        wanted = [self.doc_number[d] for d in doc_ids]
         return np.isin(self.doc_of_row, wanted)
 
     def _dense_candidates(self, qvec: np.ndarray, allowed: np.ndarray | None, *,
