@@ -166,7 +166,8 @@ def update_index(settings: Settings, embedder: Embedder, progress: Progress | No
             used_ids.add(doc_id)
             docs.append(doc)
         progress("read", len(files), len(files))
-        report.removed = [d.doc_id for p, d in old_docs.items() if p not in {x.path for x in docs}]
+        kept = {d.path for d in docs}
+        report.removed = [d.doc_id for p, d in old_docs.items() if p not in kept]
         if not docs:
             where = settings.corpus_dir
             raise BadInput(f"{where}: no readable .txt, .md or .html file to index; add some and run again"
