@@ -161,11 +161,6 @@ class Searcher:
         return Scored(row, float(self.pvecs[row] @ qvec), float(sims[best]) if len(sims) else -1.0,
                       best, lexical)
 
-    def sentence_sims(self, row: int, qvec: np.ndarray) -> np.ndarray:
-        p = self.passages[row]
-        first = int(self.first_sentence[row])
-        return self.svecs[first:first + len(p.sentences)] @ qvec
-
     def highlight(self, s: Scored) -> tuple[tuple[int, int], ...]:
         """The passage's best-matching sentence as an absolute span (the whole passage if unsplit)."""
         p = self.passages[s.row]
