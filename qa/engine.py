@@ -1,17 +1,21 @@
-"""The library's front door: open (or build) the index, ask, compare, add and remove documents."""
+"""The library's front door: open (or build) the index, ask, compare, add and remove documents,
+and the corpus overview."""
 from __future__ import annotations
 
 import logging
 import threading
 from pathlib import Path
 
-from . import store
-from .config import Settings
-from .embed import Embedder
+from .config import DEFAULT_TOP_K, MAX_TOP_K, PASSAGES_PER_DOCUMENT, Settings
 from .errors import BadInput, IndexProblem
-from .indexer import Progress, UpdateReport, add_files, compatible, is_fresh, update_index
-from .search import Searcher
-from .types import Answer, Document
+from .index import store
+from .index.build import Progress, UpdateReport, compatible, is_fresh, update_index
+from .index.embed import Embedder
+from .index.manifest import Manifest
+from .ingest import add_files
+from .search.compare import compare
+from .search.retrieve import Searcher
+from .types import Answer, Comparison, Document
 
 log = logging.getLogger(__name__)
 
@@ -23,28 +27,22 @@ class Engine:
     stale or was built with other settings (unless ``build=False``, which raises instead).
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, searcher: Searcher, manifest: dict):
+    def __init__(self, settings: Settings, embedder: Embedder, version: store.IndexVersion):
         self.settings = settings
         self.embedder = embedder
-        self.searcher = searcher
-        self.manifest = manifest
+        self.version = version
+        self.searcher = Searcher(version.table, version.vectors, version.lexical, embedder)
         self._lock = threading.Lock()
+        self._overview_lock = threading.Lock()  # one computation at a time: it writes the cache
         self.last_update: UpdateReport | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | None = None, build: bool = True,
              progress: Progress | None = None) -> "Engine":
         settings = settings or Settings()
-        embedder = embedder or Embedder(settings.model, settings.batch_size)
+        embedder = embedder or Embedder(settings.model, settings.batch_size, settings.threads)
         report = None
-        try:
-            folder = store.live_version(settings.index_dir)
-            manifest = store.read_manifest(folder) if folder else None
-            problem = "no index yet" if manifest is None else compatible(manifest, settings, embedder)
-        except IndexProblem as exc:
-            manifest, problem = None, str(exc)
-        if problem is None and not is_fresh(manifest, settings):
-            problem = "the corpus folder changed since the index was built"
+        problem = cls._problem(settings, embedder)
         if problem is not None:
             if not build:
                 raise IndexProblem(f"{settings.index_dir}: {problem}; build it with: python -m qa index")
@@ -61,47 +59,68 @@ class Engine:
         engine.last_update = report
         return engine
 
+    @staticmethod
+    def _problem(settings: Settings, embedder: Embedder) -> str | None:
+        """Why the index on disk cannot be used as it is (None when it can)."""
+        try:
+            folder = store.live_version(settings.index_dir)
+            manifest = store.read_manifest(folder) if folder else None
+            problem = "no index yet" if manifest is None else compatible(manifest, settings, embedder)
+        except IndexProblem as exc:
+            return str(exc)
+        if problem is None and not is_fresh(manifest, settings):
+            return "the corpus folder changed since the index was built"
+        return problem
+
     @classmethod
     def _load(cls, settings: Settings, embedder: Embedder) -> "Engine":
         folder = store.live_version(settings.index_dir)
         if folder is None:
             raise IndexProblem(f"{settings.index_dir}: no index; build it with: python -m qa index")
-        manifest, docs, pvecs, svecs, index, bm25 = store.read_version(folder)
-        return cls(settings, embedder, Searcher(docs, pvecs, svecs, index, bm25, embedder), manifest)
+        return cls(settings, embedder, store.read_version(folder, settings.threads))
 
     # -- reading ------------------------------------------------------------------------------------
     @property
+    def manifest(self) -> Manifest:
+        return self.version.manifest
+
+    @property
     def documents(self) -> list[Document]:
-        return list(self.searcher.documents.values())
+        return list(self.version.table.documents)
 
     def document(self, doc_id: str) -> Document:
-        try:
-            return self.searcher.documents[doc_id]
-        except KeyError:
-            raise BadInput(f"unknown document id {doc_id!r}; known ids: {', '.join(self.searcher.documents)}") from None
+        return self.version.table.document(doc_id)
 
-    def ask(self, question: str, top_k: int = 5, doc_ids: list[str] | None = None, method: str = "hybrid") -> Answer:
-        if not isinstance(top_k, int) or not 1 <= top_k <= 50:
-            raise BadInput(f"top_k must be a whole number from 1 to 50, got {top_k!r}")
+    def ask(self, question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None,
+            method: str = "hybrid") -> Answer:
+        if not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+            raise BadInput(f"top_k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
         return self.searcher.ask(question, top_k, doc_ids, method)
 
-    def compare(self, topic: str, doc_ids: list[str] | None = None, per_doc: int = 3):
-        from .compare import compare
+    def compare(self, topic: str, doc_ids: list[str] | None = None,
+                per_doc: int = PASSAGES_PER_DOCUMENT) -> Comparison:
+        return compare(self.searcher, topic, doc_ids, per_doc)
 
-        return compare(self, topic, doc_ids, per_doc)
+    def overview(self, n_topics: int | None = None, refresh: bool = False):
+        """The corpus overview (``qa.analysis.Overview``): alignment, topics and quoted sources,
+        cached beside the index version."""
+        from .analysis.overview import get_overview
+
+        with self._overview_lock:
+            return get_overview(self.version, n_topics, refresh)
 
     # -- changing -----------------------------------------------------------------------------------
     def refresh(self, progress: Progress | None = None) -> UpdateReport:
-        """Re-read the corpus folder, update the index and swap in the new searcher."""
+        """Re-read the corpus folder, update the index and swap in the new version."""
         with self._lock:
             report = update_index(self.settings, self.embedder, progress)
             fresh = self._load(self.settings, self.embedder)
-            self.searcher, self.manifest, self.last_update = fresh.searcher, fresh.manifest, report
+            self.version, self.searcher, self.last_update = fresh.version, fresh.searcher, report
             return report
 
     def add(self, paths: list[Path], progress: Progress | None = None) -> UpdateReport:
         """Copy files into the corpus folder and index them."""
-        add_files(self.settings, [Path(p) for p in paths])
+        add_files(self.settings.corpus_dir, [Path(p) for p in paths])
         return self.refresh(progress)
 
     def remove(self, doc_id: str, progress: Progress | None = None) -> UpdateReport:

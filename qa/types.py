@@ -3,7 +3,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-Span = tuple[int, int]
+#: A [start, end) character range into a document's text.
+Offsets = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """A verbatim piece of a document: ``document.text[start:end] == text``."""
+
+    doc_id: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "paragraph": self.paragraph, "start": self.start, "end": self.end,
+                "text": self.text}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "TextSpan":
+        return cls(d["doc_id"], int(d["paragraph"]), int(d["start"]), int(d["end"]), d["text"])
 
 
 @dataclass(frozen=True)
@@ -21,7 +41,7 @@ class Block:
     end: int
     text: str
     paragraph: int | None = None
-    sentences: tuple[Span, ...] = ()
+    sentences: tuple[Offsets, ...] = ()
 
     @property
     def passage_id(self) -> str:
@@ -46,6 +66,15 @@ class Document:
     def passages(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "body"]
 
+    def sentence_texts(self) -> list[str]:
+        """The text of every sentence of every passage, in order (as their vectors are stored)."""
+        return [self.text[s:e] for p in self.passages for s, e in p.sentences]
+
+
+def sentence_texts(documents: list[Document]) -> list[str]:
+    """Every sentence of every passage of the documents, in index order."""
+    return [t for d in documents for t in d.sentence_texts()]
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -59,7 +88,7 @@ class Hit:
     start: int
     end: int
     text: str
-    highlight: tuple[Span, ...]
+    highlight: tuple[Offsets, ...]
     score: float
 
     def to_json(self) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..types import Block, Span
+from ..types import Block, Offsets
 from .split import block_spans, line_spans, sentence_spans
 
 # Lines that are page furniture rather than article text (ads, sign-up and "trending" prompts).
@@ -41,7 +41,7 @@ def _looks_like_caption(line: str, repeated: bool) -> bool:
     return repeated or bool(_CREDIT.search(line)) or bool(_CREDIT_DASH.search(line))
 
 
-def _heading_span(text: str, s: int, e: int) -> Span:
+def _heading_span(text: str, s: int, e: int) -> Offsets:
     """For a Markdown heading ``# Title`` the span of ``Title``."""
     m = re.match(r"#{1,6}[ \t]+", text[s:e])
     return (s + m.end(), e) if m else (s, e)
@@ -67,7 +67,7 @@ def classify(text: str, doc_id: str, markdown: bool = False) -> tuple[list[Block
         lines = [(s, e) for s, e in line_spans(text, bs, be) if not _is_leftover(text[s:e])]
         if not lines:
             continue
-        deduped: list[Span] = []
+        deduped: list[Offsets] = []
         repeated = False
         for s, e in lines:
             if deduped and text[deduped[-1][0]:deduped[-1][1]] == text[s:e]:

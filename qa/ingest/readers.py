@@ -6,12 +6,12 @@ text beside the original, and citations point into it.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import MAX_FILE_BYTES
 from ..errors import BadInput
+from ..text import bytes_sha256
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -71,7 +71,7 @@ def read_file(path: Path) -> RawText:
         raise BadInput(f"{name}: cannot be read ({exc.strerror or exc}); check the path and its permissions") from None
     if len(data) > MAX_FILE_BYTES:
         raise BadInput(f"{name}: {len(data) / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit")
-    sha = hashlib.sha256(data).hexdigest()
+    sha = bytes_sha256(data)
     text, notes = decode(data, name)
     if path.suffix.lower() in (".html", ".htm"):
         text, title, source = _html_main_text(text, name)

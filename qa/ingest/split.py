@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..types import Span
+from ..types import Offsets
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 # A block longer than this with line breaks but no blank lines is most likely a text whose
@@ -16,7 +16,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 LONG_BLOCK_CHARS = 2500
 
 
-def trim(text: str, start: int, end: int) -> Span:
+def trim(text: str, start: int, end: int) -> Offsets:
     """Shrink [start, end) so that it neither starts nor ends with white space."""
     while start < end and text[start].isspace():
         start += 1
@@ -25,7 +25,7 @@ def trim(text: str, start: int, end: int) -> Span:
     return start, end
 
 
-def line_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+def line_spans(text: str, start: int = 0, end: int | None = None) -> list[Offsets]:
     """Non-blank lines of ``text[start:end]``, trimmed."""
     end = len(text) if end is None else end
     spans, pos = [], start
@@ -39,14 +39,14 @@ def line_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     return spans
 
 
-def block_spans(text: str) -> list[Span]:
+def block_spans(text: str) -> list[Offsets]:
     """Blocks separated by blank lines, trimmed; over-long blocks are split at line breaks."""
     spans, pos = [], 0
     for m in _BLANK_LINE.finditer(text):
         spans.append(trim(text, pos, m.start()))
         pos = m.end()
     spans.append(trim(text, pos, len(text)))
-    out: list[Span] = []
+    out: list[Offsets] = []
     for s, e in spans:
         if s >= e:
             continue
@@ -70,7 +70,7 @@ _INNER_BOUNDARY = re.compile(r"[.!?…]+[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z
 _WORD_BEFORE = re.compile(r"(\w+)\W*$")
 
 
-def _refine(text: str, start: int, end: int) -> list[Span]:
+def _refine(text: str, start: int, end: int) -> list[Offsets]:
     """Split [start, end) at inner boundaries whose preceding word is lower-case (not "Mr", "V", "U.S")."""
     out, s = [], start
     for m in _INNER_BOUNDARY.finditer(text, start, end):
@@ -88,7 +88,7 @@ def _refine(text: str, start: int, end: int) -> list[Span]:
 _FALLBACK_SENTENCE = re.compile(r".+?(?:[.!?…]+[\"'”’)\]]*(?=\s)|$)", re.S)
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Offsets]:
     """Sentences of ``text[start:end]`` as absolute spans, by pysbd.
 
     pysbd returns strings; each is located in the original text from a moving cursor, so the
@@ -106,7 +106,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         pieces = _segmenter().segment(flat)
     except Exception:  # pysbd raises on a few odd inputs; the fallback still gives exact spans
         pieces = []
-    spans: list[Span] = []
+    spans: list[Offsets] = []
     cursor = 0
     for piece in pieces:
         piece = piece.strip()

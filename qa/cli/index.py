@@ -1,0 +1,43 @@
+"""``python -m qa index [PATHS]``: build or update the index; files given are copied into the corpus,
+a folder given becomes the corpus."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import BadInput
+from .common import Progress, settings_from
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("index", help="build or update the index (files given are copied into the corpus)")
+    p.add_argument("paths", nargs="*", help="files to add, or a folder to index as the corpus")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..index import Embedder, update_index
+    from ..ingest import add_files
+
+    settings = settings_from(args)
+    files = []
+    for p in args.paths:
+        p = Path(p)
+        if p.is_dir():
+            settings = settings.with_(corpus_dir=p)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise BadInput(f"{p}: no such file or folder")
+    if files:
+        add_files(settings.corpus_dir, files)
+    report = update_index(settings, Embedder(settings.model, settings.batch_size, settings.threads), Progress())
+    for line in report.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    for line in report.notes:
+        print(f"note: {line}", file=sys.stderr)
+    state = "unchanged" if report.unchanged else "updated"
+    print(f"index {state}: {report.documents} documents, {report.passages} passages in {settings.index_dir} "
+          f"(embedded {report.embedded_passages} passages, {report.embedded_sentences} sentences; "
+          f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)})")
+    return 0

@@ -1,0 +1,233 @@
+"""Build or update the index from the corpus folder, embedding only what is new or changed.
+
+The corpus folder is the single source of truth: a file added there is indexed, a file changed
+is re-read, a file removed leaves the index. Vectors of passages and sentences whose text is
+unchanged are taken from the previous version (keyed by a hash of their text), so a second
+run with nothing changed embeds nothing.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..config import Settings
+from ..errors import BadInput, IndexProblem
+from ..ingest import INGEST_VERSION, corpus_files, doc_id_for, load_document, read_metadata
+from ..text import bytes_sha256, content_hash
+from ..types import Document, sentence_texts
+from . import store, vectors
+from .lexical import BM25
+from .manifest import FORMAT_VERSION, Counts, FileEntry, Manifest, ModelInfo
+from .table import PassageTable
+
+log = logging.getLogger(__name__)
+
+#: progress(stage, done, total)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class UpdateReport:
+    documents: int = 0
+    passages: int = 0
+    embedded_passages: int = 0
+    embedded_sentences: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line per file that could not be read
+    notes: list[str] = field(default_factory=list)  # e.g. "x.txt: not valid UTF-8, decoded as cp1252"
+    unchanged: bool = False
+
+
+def _stat(path: str) -> tuple[int, int]:
+    try:
+        st = Path(path).stat()
+        return st.st_size, st.st_mtime_ns
+    except OSError:
+        return -1, -1
+
+
+def manifest_for(settings: Settings, embedder, dim: int, kind: str, docs: list[Document],
+                 skipped: dict[str, str]) -> Manifest:
+    n_passages = sum(len(d.passages) for d in docs)
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        ingest_version=INGEST_VERSION,
+        model=ModelInfo(settings.model, embedder.weights_sha256, dim),
+        index_kind=kind,
+        corpus_dir=str(settings.corpus_dir.resolve()),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        counts=Counts(len(docs), n_passages, sum(len(p.sentences) for d in docs for p in d.passages)),
+        documents=tuple(FileEntry(d.doc_id, d.path, d.sha256, d.title, *_stat(d.path)) for d in docs),
+        skipped=skipped,
+    )
+
+
+def _same_model(manifest: Manifest, settings: Settings, embedder) -> bool:
+    return manifest.model.id == settings.model and manifest.model.weights_sha256 == embedder.weights_sha256
+
+
+def compatible(manifest: Manifest, settings: Settings, embedder) -> str | None:
+    """Why an index built with ``manifest`` cannot be used with these settings (None if it can)."""
+    if manifest.format_version != FORMAT_VERSION:
+        return f"index format {manifest.format_version} is not the current {FORMAT_VERSION}"
+    if manifest.ingest_version != INGEST_VERSION:
+        return "the index was built by another version of the document reader"
+    if manifest.model.id != settings.model:
+        return f"index was built with model {manifest.model.id!r}, settings ask for {settings.model!r}"
+    if manifest.model.weights_sha256 != embedder.weights_sha256:
+        return "the model's weights changed since the index was built"
+    return None
+
+
+def is_fresh(manifest: Manifest, settings: Settings) -> bool:
+    """True if the corpus folder holds exactly the indexed files, unchanged (size and mtime)."""
+    try:
+        files = corpus_files(settings.corpus_dir)
+    except BadInput:
+        return False
+    if manifest.corpus_dir != str(settings.corpus_dir.resolve()):
+        return False
+    indexed = {d.path: (d.size, d.mtime_ns) for d in manifest.documents}
+    current = {str(p.resolve()) for p in files}
+    if current != set(indexed) | set(manifest.skipped):
+        return False
+    return all(_stat(p) == st for p, st in indexed.items())
+
+
+@dataclass
+class _Previous:
+    """What the live version offers for reuse: its manifest, documents by path, vectors by text."""
+
+    manifest: Manifest | None = None
+    documents: dict[str, Document] = field(default_factory=dict)
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _previous(settings: Settings, embedder) -> _Previous:
+    try:
+        folder = store.live_version(settings.index_dir)
+        if folder is None:
+            return _Previous()
+        old = store.read_version(folder, settings.threads)
+    except IndexProblem as exc:
+        log.warning("previous index unusable, rebuilding: %s", exc)
+        return _Previous()
+    out = _Previous(old.manifest)
+    problem = compatible(old.manifest, settings, embedder)
+    if problem is None:
+        out.documents = {d.path: d for d in old.table.documents}
+    else:
+        log.info("rebuilding: %s", problem)
+    if _same_model(old.manifest, settings, embedder):
+        # vectors depend only on the text and the model: reuse them across reader versions
+        texts = [p.text for p in old.table.passages] + sentence_texts(old.table.documents)
+        vecs = np.concatenate([old.table.passage_vecs, old.table.sentence_vecs])
+        out.vectors = {content_hash(t): v for t, v in zip(texts, vecs)}
+    return out
+
+
+def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport,
+                 progress: Progress) -> tuple[list[Document], dict[str, str]]:
+    """Every readable corpus file as a Document (unchanged ones reused), and the skipped ones."""
+    files = corpus_files(settings.corpus_dir)
+    meta = read_metadata(settings.corpus_dir)
+    docs: list[Document] = []
+    skipped: dict[str, str] = {}
+    used_ids: set[str] = set()
+    for i, path in enumerate(files):
+        progress("read", i, len(files))
+        key = str(path.resolve())
+        doc_id = doc_id_for(path)
+        while doc_id in used_ids:  # a.txt and a.md: the second becomes a-2
+            doc_id = doc_id + "-2"
+        try:
+            doc = _read_one(path, key, doc_id, meta.get(path.name, {}), prev.documents.get(key), report)
+        except (BadInput, OSError) as exc:
+            skipped[key] = str(exc)
+            report.skipped.append(str(exc))
+            continue
+        used_ids.add(doc_id)
+        docs.append(doc)
+    progress("read", len(files), len(files))
+    return docs, skipped
+
+
+def _read_one(path: Path, key: str, doc_id: str, meta: dict, old: Document | None,
+              report: UpdateReport) -> Document:
+    if old is not None and old.doc_id == doc_id and old.sha256 == bytes_sha256(path.read_bytes()):
+        old.title = meta.get("title") or old.title
+        old.source = meta.get("source") or old.source
+        return old
+    entry = dict(meta)
+    if old is not None:
+        entry.setdefault("added", old.added)
+    doc = load_document(path, entry, doc_id)
+    doc.path = key
+    (report.changed if old is not None else report.added).append(doc_id)
+    report.notes.extend(doc.notes)
+    return doc
+
+
+def update_index(settings: Settings, embedder, progress: Progress | None = None,
+                 _fail_after: str | None = None) -> UpdateReport:
+    """Bring ``settings.index_dir`` in line with ``settings.corpus_dir``; return what changed."""
+    progress = progress or (lambda stage, done, total: None)
+    report = UpdateReport()
+    with store.write_lock(settings.index_dir):
+        prev = _previous(settings, embedder)
+        docs, skipped = _read_corpus(settings, prev, report, progress)
+        kept = {d.path for d in docs}
+        report.removed = [d.doc_id for p, d in prev.documents.items() if p not in kept]
+        if not docs:
+            raise BadInput(f"{settings.corpus_dir}: no readable .txt, .md or .html file to index; add some and "
+                           "run again" + (f" ({'; '.join(report.skipped)})" if report.skipped else ""))
+        passages = [p for d in docs for p in d.passages]
+        pvecs, report.embedded_passages = _embed_reusing([p.text for p in passages], prev.vectors, embedder,
+                                                         progress, "embed passages")
+        svecs, report.embedded_sentences = _embed_reusing(sentence_texts(docs), prev.vectors, embedder,
+                                                          progress, "embed sentences")
+        report.documents, report.passages = len(docs), len(passages)
+        kind = vectors.choose_kind(settings.index_kind, len(passages))
+        manifest = manifest_for(settings, embedder, pvecs.shape[1], kind, docs, skipped)
+        if _unchanged(prev.manifest, manifest, report):
+            report.unchanged = True
+            return report
+        progress("write", 0, 1)
+        version = store.IndexVersion(manifest, PassageTable(docs, pvecs, svecs), vectors.build(pvecs, kind),
+                                     BM25.build([p.text for p in passages]))
+        store.write_version(settings.index_dir, version, _fail_after)
+        progress("write", 1, 1)
+    return report
+
+
+def _unchanged(old: Manifest | None, new: Manifest, report: UpdateReport) -> bool:
+    """Nothing to write: same files, same content, same corpus folder and skipped files."""
+    return (old is not None and not report.added and not report.changed and not report.removed
+            and old.corpus_dir == new.corpus_dir and old.skipped == new.skipped
+            and old.documents == new.documents)
+
+
+def _embed_reusing(texts: list[str], cache: dict[str, np.ndarray], embedder,
+                   progress: Progress, stage: str) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts``, encoding only those whose hash is not in ``cache``."""
+    keys = [content_hash(t) for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+    fresh: dict[str, np.ndarray] = {}
+    step = max(embedder.batch_size * 4, 1)
+    for i in range(0, len(todo), step):
+        progress(stage, i, len(todo))
+        chunk = todo[i:i + step]
+        for (k, _), v in zip(chunk, embedder.encode([t for _, t in chunk])):
+            fresh[k] = v
+    progress(stage, len(todo), len(todo))
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32), 0
+    rows = [cache[k] if k in cache else fresh[k] for k in keys]
+    return np.ascontiguousarray(np.stack(rows), dtype=np.float32), len(todo)

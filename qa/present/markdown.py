@@ -1,0 +1,100 @@
+"""Answers, conversations and the corpus overview as Markdown (for downloads and reports).
+
+Document text is escaped (``md_escape``) so it shows as typed; the only markup is ours.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+
+from ..types import Answer
+from .text import ANSWERED, CLOSEST, NOT_ANSWERED, marked
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-.!|~"})
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown and HTML so document text shows as typed (``<script>`` stays text)."""
+    return html.escape(text, quote=False).translate(_MD_SPECIAL)
+
+
+def answer_markdown(ans: Answer) -> str:
+    head = ANSWERED if ans.answered else f"**{NOT_ANSWERED}**\n\n{CLOSEST}"
+    parts = [f"### {md_escape(ans.question)}", "", head, ""]
+    for h in ans.passages:
+        parts.append(f"{h.rank}. *{md_escape(h.title)}*, {md_escape(h.source)}, paragraph {h.paragraph} "
+                     f"(chars {h.start}–{h.end})")
+        parts.append("")
+        parts.append("   > " + marked(h, "**", "**", md_escape).replace("\n", "\n   > "))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def conversation_markdown(turns) -> str:
+    """A conversation (``qa.search.Turn`` list) as Markdown: each question as the reader typed it,
+    its verdict and every citation verbatim, with the note when a follow-up was expanded."""
+    parts = ["# Conversation", ""]
+    for t in turns:
+        ans: Answer = dataclasses.replace(t.answer, question=t.question)
+        md = answer_markdown(ans).rstrip()
+        if t.note:
+            heading, rest = md.split("\n", 1)
+            md = f"{heading}\n\n*{md_escape(t.note)}*\n{rest}"
+        parts += [md, ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _md(text: str) -> str:
+    return md_escape(" ".join(text.split()))
+
+
+def overview_markdown(ov) -> str:
+    """The overview as Markdown: documents, topics, alignment per document pair, ledger."""
+    lines = ["# Corpus overview", "", "| label | document | source | paragraphs |", "|---|---|---|---|"]
+    for d in ov.documents:
+        lines.append(f"| {d.label} | {_md(d.title)} | {_md(d.source)} | {d.paragraphs} |")
+    labels = {d.doc_id: d.label for d in ov.documents}
+    lines += ["", "## Topics", "", "Share = part of the document's body text in the topic's paragraphs; "
+              "lead = the topic starts in the document's first paragraphs.", ""]
+    head = "| topic | words | coverage | " + " | ".join(d.label for d in ov.documents) + " | representative sentence |"
+    lines += [head, "|" + "---|" * (4 + len(ov.documents))]
+    for t in ov.topics.topics:
+        cells = []
+        for d in ov.documents:
+            x = t.in_doc(d.doc_id)
+            cells.append("–" if not x.paragraphs else
+                         f"{x.share:.0%} ({x.position}; ¶ {', '.join(map(str, x.paragraphs))})")
+        s = t.sentence
+        lines.append(f"| T{t.topic_id} | {_md(', '.join(t.words))} | {t.coverage} | " + " | ".join(cells)
+                     + f" | {_md(s.text)} ({labels[s.doc_id]} ¶{s.paragraph}, chars {s.start}–{s.end}) |")
+    lines += ["", "## Paragraph alignment", ""]
+    for bar in ov.alignment.bars:
+        a, b = labels[bar.doc_id], labels[bar.other]
+        lines += [f"### {a} and {b}", "",
+                  f"Shared coverage bar: cosine ≥ {bar.bar:.3f} (midway between {bar.low:.3f}, a random "
+                  f"{a}–{b} paragraph pair, and {bar.high:.3f}, a paragraph and its nearest neighbour "
+                  "in its own document).", "",
+                  f"| {a} ¶ | {a} passage | status | {b} ¶ | best counterpart in {b} | score | relative |",
+                  "|---|---|---|---|---|---|---|"]
+        for row in ov.alignment.rows_for(bar.doc_id) + ov.alignment.rows_for(bar.other):
+            other = bar.other if row.passage.doc_id == bar.doc_id else bar.doc_id
+            c = row.counterpart_in(other)
+            if c is None:
+                continue
+            p = row.passage
+            lines.append(f"| {labels[p.doc_id]} {p.paragraph} | {_md(p.text)} ({p.start}–{p.end}) | "
+                         f"{'shared' if c.shared else 'only in ' + labels[p.doc_id]} | "
+                         f"{labels[other]} {c.passage.paragraph} | {_md(c.passage.text)} "
+                         f"({c.passage.start}–{c.passage.end}) | {c.score:.3f} | {c.relative:.2f} |")
+        lines.append("")
+    lines += ["## Quoted and cited sources", ""]
+    for d in ov.documents:
+        lines += [f"### {d.label}: {_md(d.title)}", "", "| source | kind | ¶ | cue | passage (verbatim) |",
+                  "|---|---|---|---|---|"]
+        for s in ov.ledger.of(d.doc_id):
+            for m in s.mentions:
+                quoted = m.quotes[0] if m.quotes else m.sentence
+                lines.append(f"| {_md(s.name)} | {s.kind} | {m.paragraph} | {_md(m.cue)} | "
+                             f"{_md(quoted.text)} ({quoted.start}–{quoted.end}) |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,71 @@
+"""Answers, comparisons and the corpus overview as plain text for the terminal.
+
+Everything shown is fixed interface wording, a number, or a verbatim slice of a document.
+"""
+from __future__ import annotations
+
+from ..types import Answer, Comparison, Hit
+
+NOT_ANSWERED = "The documents do not answer this question."
+CLOSEST = "Closest passages, not an answer:"
+ANSWERED = "Passages that answer it:"
+
+
+def marked(hit: Hit, left: str, right: str, escape=lambda s: s) -> str:
+    """The passage text with each highlight wrapped in left/right markers (text escaped first)."""
+    out, pos = [], hit.start
+    for hs, he in sorted(hit.highlight):
+        out.append(escape(hit.text[pos - hit.start:hs - hit.start]))
+        out.append(left + escape(hit.text[hs - hit.start:he - hit.start]) + right)
+        pos = he
+    out.append(escape(hit.text[pos - hit.start:]))
+    return "".join(out)
+
+
+def citation(hit: Hit) -> str:
+    return f"{hit.title} — {hit.source}, paragraph {hit.paragraph} (chars {hit.start}–{hit.end})"
+
+
+def answer_text(ans: Answer, color: bool = False) -> str:
+    """Numbered passages with title and paragraph; the highlighted sentence between » «."""
+    left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
+    lines = [f"Q: {ans.question}", "", ANSWERED if ans.answered else f"{NOT_ANSWERED}\n{CLOSEST}", ""]
+    for h in ans.passages:
+        lines += [f"[{h.rank}] {citation(h)}", "    " + marked(h, left, right), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def comparison_text(comp: Comparison) -> str:
+    lines = [f"Topic: {comp.topic}", f"Summary: {comp.summary}", ""]
+    for d in comp.documents:
+        lines.append(f"== {d.title} [{d.doc_id}]: {'covered' if d.covered else 'not covered'} (score {d.score:.2f})")
+        for h in d.passages:
+            lines += [f"  [{h.rank}] paragraph {h.paragraph}", "      " + marked(h, "»", "«")]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def overview_text(ov) -> str:
+    """A short plain-text summary for the terminal: fixed labels, numbers and verbatim words."""
+    labels = {d.doc_id: d.label for d in ov.documents}
+    lines = [f"{d.label}  {d.paragraphs:>3} paragraphs  {d.title}" for d in ov.documents]
+    lines.append("")
+    for bar in ov.alignment.bars:
+        a, b = labels[bar.doc_id], labels[bar.other]
+        rows_a = [r for r in ov.alignment.rows_for(bar.doc_id) if r.counterpart_in(bar.other)]
+        rows_b = [r for r in ov.alignment.rows_for(bar.other) if r.counterpart_in(bar.doc_id)]
+        na = sum(r.counterpart_in(bar.other).shared for r in rows_a)
+        nb = sum(r.counterpart_in(bar.doc_id).shared for r in rows_b)
+        lines.append(f"alignment {a}–{b} (bar {bar.bar:.3f}): {a} {na}/{len(rows_a)} paragraphs shared, "
+                     f"{b} {nb}/{len(rows_b)} shared")
+    lines += ["", f"{len(ov.topics.topics)} topics:"]
+    for t in ov.topics.topics:
+        shares = "  ".join(f"{labels[x.doc_id]} {x.share:4.0%} {x.position:<6}" for x in t.documents)
+        lines.append(f"  T{t.topic_id:<2} {t.coverage:<14} {shares}  {', '.join(t.words)}")
+    lines += ["", "sources:"]
+    for d in ov.documents:
+        srcs = ov.ledger.of(d.doc_id)
+        lines.append(f"  {d.label}: {len(srcs)} sources")
+        for s in srcs:
+            lines.append(f"     {s.kind:<11} ¶ {','.join(map(str, s.paragraphs)):<14} {s.name}")
+    return "\n".join(lines) + "\n"

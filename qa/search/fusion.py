@@ -1,0 +1,66 @@
+"""Rank fusion of the dense and lexical retrievers: small, named, each with its formula."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+
+def rrf(ranks: list[np.ndarray], k: float = 60.0) -> np.ndarray:
+    """Reciprocal rank fusion: score(d) = sum_r 1 / (k + rank_r(d)), ranks 1-based."""
+    return sum(1.0 / (k + r) for r in ranks)
+
+
+def minmax(x: np.ndarray) -> np.ndarray:
+    """(x - min) / (max - min) over the candidates; all zeros when they are equal."""
+    lo, hi = float(x.min()), float(x.max())
+    return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+
+
+def ranks_of(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each score, highest first."""
+    order = np.argsort(-scores, kind="stable")
+    r = np.empty(len(scores), dtype=np.float64)
+    r[order] = np.arange(1, len(scores) + 1)
+    return r
+
+
+def lexical_weight(query_idf: np.ndarray, matched: np.ndarray, max_idf: float) -> float:
+    """How much to trust BM25 for this query, in [0.2, 0.8].
+
+    w = 0.2 + 0.6 * sum(idf of query terms found in the corpus, rare ones counting most)
+                    / sum(idf of all query terms) * mean normalised idf
+
+    A query whose words are rare in the corpus and present in it (names, exact phrases)
+    is one BM25 ranks well; a query of common or absent words is one for the dense model.
+    """
+    if len(query_idf) == 0 or max_idf <= 0:
+        return 0.2
+    found = float((query_idf * matched).sum() / query_idf.sum())
+    rarity = float(np.mean(query_idf[matched > 0] / max_idf)) if matched.any() else 0.0
+    return 0.2 + 0.6 * found * rarity
+
+
+def convex(dense: np.ndarray, lexical: np.ndarray, w_lex: float) -> np.ndarray:
+    """Convex combination of min-max normalised scores: (1 - w) * dense + w * lexical."""
+    return (1.0 - w_lex) * minmax(dense) + w_lex * minmax(lexical)
+
+
+def hybrid(dense: np.ndarray, lexical: np.ndarray, w_lex: float) -> np.ndarray:
+    """The product's ranking: ``convex`` with the query's own lexical weight."""
+    return convex(dense, lexical, w_lex)
+
+
+def dense_only(dense: np.ndarray, lexical: np.ndarray, w_lex: float) -> np.ndarray:
+    """The dense score alone (the best of passage and sentence cosine)."""
+    return dense
+
+
+def bm25_only(dense: np.ndarray, lexical: np.ndarray, w_lex: float) -> np.ndarray:
+    """BM25 alone; ties (e.g. no term matched) broken by the dense score."""
+    return lexical + 1e-6 * dense
+
+
+#: Ranking methods by name: each maps (dense, lexical, lexical weight) of the candidates to scores.
+METHODS: dict[str, Callable[[np.ndarray, np.ndarray, float], np.ndarray]] = {
+    "hybrid": hybrid, "dense": dense_only, "bm25": bm25_only}

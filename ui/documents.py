@@ -1,0 +1,141 @@
+"""The Documents tab: the document list, the reader, and adding or removing documents."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from qa import Engine, QAError
+from qa.present import EMPTY_READER, md_escape, parse_open_target
+from qa.present.html import documents_table_html, reader_html
+
+from .common import LazyEngine, progress_callback, script, user_errors, without_name
+
+PRIVATE = dict(api_visibility="private")
+
+
+@dataclass
+class DocumentsTab:
+    table: gr.HTML
+    pick: gr.Dropdown
+    remove_btn: gr.Button
+    reader: gr.HTML
+    files: gr.File
+    add_btn: gr.Button
+    status: gr.Markdown
+
+
+def layout() -> DocumentsTab:
+    table = gr.HTML(documents_table_html([]), elem_id="qa-doc-table")
+    with gr.Row():
+        pick = gr.Dropdown(label="Read a document", choices=[], value=None, scale=4, elem_id="qa-pick")
+        remove_btn = gr.Button("Remove this document", variant="stop", scale=1, elem_id="qa-remove")
+    reader = gr.HTML(EMPTY_READER, elem_id="qa-reader")
+    with gr.Accordion("Add documents", open=True):
+        files = gr.File(label="Upload .txt, .md or .html files (up to 10 MB each)", file_count="multiple",
+                        type="filepath", elem_id="qa-upload")
+        add_btn = gr.Button("Add to the corpus", elem_id="qa-add")
+    status = gr.Markdown(elem_id="qa-status")
+    return DocumentsTab(table, pick, remove_btn, reader, files, add_btn, status)
+
+
+def doc_views(eng: Engine, selected: list[str] | None = None):
+    """The document choices, the table and the reader's picker, for the corpus as it is now;
+    ``selected`` keeps the reader's choice of documents to search (all when None)."""
+    docs = eng.documents
+    choices = [(d.title, d.doc_id) for d in docs]
+    ids = [d.doc_id for d in docs]
+    value = ids if selected is None else [i for i in selected if i in ids]
+    return (gr.CheckboxGroup(choices=choices, value=value), documents_table_html(docs),
+            gr.Dropdown(choices=choices, value=None))
+
+
+def _add_one(eng: Engine, path: Path, progress) -> tuple[str, str]:
+    """("added" | "same" | "refused", the title or the reason) for one uploaded file."""
+    skipped_before = set(eng.manifest.skipped)
+    try:
+        report = eng.add([path], progress=progress_callback(progress))
+    except QAError as exc:
+        return "refused", str(exc)
+    newly_skipped = [m for k, m in eng.manifest.skipped.items() if k not in skipped_before]
+    if newly_skipped:
+        return "refused", "; ".join(newly_skipped)
+    if report.added or report.changed:
+        return "added", ", ".join(eng.document(d).title for d in report.added + report.changed)
+    return "same", ""
+
+
+def upload_status(results: list[tuple[str, str, str]]) -> str:
+    """The status lines for (file name, outcome, title or reason) of each uploaded file."""
+    lines = []
+    lines += [f"- Added **{md_escape(n)}** as “{md_escape(t)}”." for n, o, t in results if o == "added"]
+    lines += [f"- **{md_escape(n)}** is already in the corpus, unchanged." for n, o, _ in results if o == "same"]
+    lines += [f"- Refused **{md_escape(n)}**: {md_escape(without_name(why, n))}"
+              for n, o, why in results if o == "refused"]
+    return "\n".join(lines)
+
+
+class Handlers:
+    def __init__(self, holder: LazyEngine):
+        self.holder = holder
+
+    def on_load(self, progress=gr.Progress()):
+        return doc_views(self.holder.get(progress_callback(progress)))
+
+    def on_open(self, target):
+        try:
+            doc_id, focus, highlight = parse_open_target(target or "")
+        except ValueError:
+            raise gr.Error("That link does not point to a document.") from None
+        doc = self.holder.get().document(doc_id)
+        n = len(doc.text)
+        if focus is not None and not (0 <= focus[0] < focus[1] <= n):
+            focus = None
+        highlight = [(s, e) for s, e in highlight if 0 <= s < e <= n]
+        return reader_html(doc, focus, highlight), gr.Dropdown(value=doc_id), gr.Tabs(selected="documents")
+
+    def on_pick(self, doc_id):
+        return reader_html(self.holder.get().document(doc_id)) if doc_id else EMPTY_READER
+
+    def on_upload(self, files, selected, progress=gr.Progress()):
+        if not files:
+            raise gr.Error("Choose one or more .txt, .md or .html files first.")
+        eng = self.holder.get()
+        before = {d.doc_id for d in eng.documents}
+        results = []
+        for i, f in enumerate(files):
+            path = Path(f)
+            progress((i, len(files)), desc=f"adding {path.name}")
+            results.append((path.name, *_add_one(eng, path, progress)))
+        new_ids = [d.doc_id for d in eng.documents if d.doc_id not in before]
+        boxes, table, dropdown = doc_views(eng, list(selected or []) + new_ids)
+        refused = [(n, why) for n, o, why in results if o == "refused"]
+        if refused:
+            gr.Warning("Refused: " + "; ".join(f"{n} ({without_name(why, n)})" for n, why in refused), duration=8)
+        return upload_status(results), boxes, table, dropdown, None
+
+    def on_remove(self, doc_id, selected, progress=gr.Progress()):
+        if not doc_id:
+            return gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+        eng = self.holder.get()
+        title = eng.document(doc_id).title
+        eng.remove(doc_id, progress=progress_callback(progress))
+        boxes, table, dropdown = doc_views(eng, list(selected or []))
+        return f"- Removed “{md_escape(title)}”.", boxes, table, dropdown, EMPTY_READER
+
+
+def wire(tab: DocumentsTab, holder: LazyEngine, demo: gr.Blocks, selected: gr.CheckboxGroup, tabs: gr.Tabs,
+         open_target: gr.Textbox, open_button: gr.Button) -> list:
+    """Wire the tab; returns the events after which the corpus may have changed (upload, removal)."""
+    h = Handlers(holder)
+    demo.load(user_errors(h.on_load), None, [selected, tab.table, tab.pick], **PRIVATE)
+    open_button.click(user_errors(h.on_open), open_target, [tab.reader, tab.pick, tabs], **PRIVATE).success(
+        None, None, None, js=script("scroll_reader.js"), **PRIVATE)
+    tab.pick.input(user_errors(h.on_pick), tab.pick, tab.reader, **PRIVATE)
+    added = tab.add_btn.click(user_errors(h.on_upload), [tab.files, selected],
+                              [tab.status, selected, tab.table, tab.pick, tab.files], **PRIVATE)
+    removed = tab.remove_btn.click(user_errors(h.on_remove), [tab.pick, selected],
+                                   [tab.status, selected, tab.table, tab.pick, tab.reader],
+                                   js=script("confirm_remove.js"), **PRIVATE)
+    return [added, removed]
