@@ -27,7 +27,7 @@ t0 = float(sys.argv[1]); marks = {"interpreter": time.time() - t0}
 import qa
 from qa import Engine, Settings
 marks["import qa"] = time.time() - t0
-from qa.embed import resolve_model
+from qa.index.embed import resolve_model
 settings = Settings()
 resolve_model(settings.model)
 marks["model weights sha256 check"] = time.time() - t0
@@ -46,8 +46,7 @@ print(json.dumps(marks))
 
 def run(runs: int = 3) -> dict:
     from qa import Settings
-    from qa.embed import Embedder
-    from qa.indexer import update_index
+    from qa.index import Embedder, update_index
 
     out: dict = {"cli": [], "probe": []}
     with temp_project() as root:

@@ -42,7 +42,7 @@ class Cands:
 
 
 def collect(evalset, embedder, progress=None) -> tuple[dict[str, Cands], float]:
-    from qa.evaluation.runner import DEPTH, build_searcher
+    from qa.eval.runner import DEPTH, build_searcher
 
     searcher = build_searcher(evalset, embedder)
     qids = list(evalset.queries)
@@ -52,11 +52,11 @@ def collect(evalset, embedder, progress=None) -> tuple[dict[str, Cands], float]:
     it = progress(list(zip(qids, qvecs)), desc="candidates", unit="query") if progress else zip(qids, qvecs)
     for qid, qvec in it:
         scored, tokens = searcher.rank(evalset.queries[qid], qvec, None, "hybrid", candidates=DEPTH)
-        out[qid] = Cands([searcher.passages[s.row].passage_id for s in scored],
+        out[qid] = Cands([searcher.passage(s.row).passage_id for s in scored],
                          np.array([max(s.dense, s.sentence) for s in scored]),
                          np.array([s.lexical for s in scored]),
-                         np.array([searcher.bm25.idf(t) for t in tokens]),
-                         np.array([t in searcher.bm25.doc_freq for t in tokens], dtype=float))
+                         np.array([searcher.lexical.idf(t) for t in tokens]),
+                         np.array([t in searcher.lexical.doc_freq for t in tokens], dtype=float))
     return out, searcher.max_idf
 
 
@@ -66,7 +66,7 @@ def _z(x: np.ndarray) -> np.ndarray:
 
 
 def variants() -> dict:
-    from qa import fusion
+    from qa.search import fusion
 
     def adaptive(lo, hi):
         def f(c: Cands, max_idf: float) -> np.ndarray:
@@ -87,7 +87,7 @@ def variants() -> dict:
 
 
 def score(cands: dict[str, Cands], max_idf: float, fn, qrels, metrics=("ndcg@10", "recall@100", "hit_rate@1")) -> dict:
-    from qa.evaluation.runner import score_run
+    from qa.eval.runner import score_run
 
     run = {}
     for qid, c in cands.items():
@@ -112,8 +112,8 @@ def main(argv=None) -> dict:
 
     from tqdm import tqdm
 
-    from qa.embed import Embedder
-    from qa.evaluation import CachedEmbedder, load_beir, load_squad
+    from qa.eval import CachedEmbedder, load_beir, load_squad
+    from qa.index import Embedder
 
     progress = lambda it=None, **kw: tqdm(it, file=sys.stderr, mininterval=1.0, **kw)  # noqa: E731
     emb = CachedEmbedder(Embedder(), CACHE, progress)

@@ -32,11 +32,10 @@ def _write_squad_articles(folder, n: int) -> int:
 
 
 def run(articles: int = 4) -> dict:
-    import qa.ingest as ingest
+    import qa.ingest.corpus as ingest
     import qa.ingest.clean as clean
     from qa import Settings
-    from qa.embed import Embedder
-    from qa.indexer import update_index
+    from qa.index import Embedder, update_index
 
     spent = defaultdict(float)
 
@@ -80,11 +79,11 @@ def run(articles: int = 4) -> dict:
             out["read"], out["split"] = spent["read"], spent["split"]
             out["clean"] = spent["classify"] - spent["split"]
 
-            from qa.store import live_version, read_version
+            from qa.index.store import live_version, read_version
+            from qa.types import sentence_texts
 
-            _, docs, *_ = read_version(live_version(settings.index_dir))
-            texts = [p.text for d in docs for p in d.passages]
-            texts += [d.text[s:e] for d in docs for p in d.passages for s, e in p.sentences]
+            docs = read_version(live_version(settings.index_dir)).table.documents
+            texts = [p.text for d in docs for p in d.passages] + sentence_texts(docs)
             _, out["raw_encode"] = timed(embedder.encode, texts)
             out["raw_texts"] = len(texts)
             out["chars"] = sum(len(t) for t in texts)

@@ -28,11 +28,9 @@ GOALS = {"p50": 0.015, "p95": 0.030, "load": 0.100}
 
 def run(rounds: int = 10) -> dict:
     from qa import Engine, Settings
-    from qa import store
-    from qa.embed import Embedder
-    from qa.indexer import update_index
-    from qa.lexical import tokenize
+    from qa.index import Embedder, store, update_index
     from qa.search import CANDIDATES
+    from qa.text import tokenize
 
     out: dict = {}
     with temp_project() as root:
@@ -82,9 +80,9 @@ def run(rounds: int = 10) -> dict:
                 enc.append(s)
                 if raw:
                     bare.append(timed(raw, q)[1])
-                _, s = timed(searcher.faiss.search, qvec, CANDIDATES)
+                _, s = timed(searcher.vectors.search, qvec, CANDIDATES)
                 fai.append(s)
-                _, s = timed(lambda: searcher.bm25.scores(tokenize(q)))
+                _, s = timed(lambda: searcher.lexical.scores(tokenize(q)))
                 bm.append(s)
         out["ask"], out["encode"], out["faiss"], out["bm25"] = map(summary, (asks, enc, fai, bm))
         parts = [a + b + c for a, b, c in zip(enc, fai, bm)]

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from .common import ROOT, SHARED, table, temp_project, write_section
+from .common import DEV_DATA, ROOT, SHARED, table, temp_project, write_section
 
 METHODS = "bm25,dense,hybrid"
 PUBLISHED = {  # SciFact test nDCG@10 (BEIR protocol) and our README's plain baselines
@@ -43,9 +43,10 @@ def run() -> dict:
     sq = ["eval", "--squad", str(SHARED / "datasets" / "squad" / "dev-v1.1.json"), "--method", METHODS]
     out["squad"] = (*qa_eval(sq), sq)
     with temp_project() as root:
-        dev = ["--corpus", str(root / "corpus"), "--index", str(root / "index"), "eval", "--method", METHODS]
+        dev = ["--corpus", str(root / "corpus"), "--index", str(root / "index"), "eval", "--data", str(DEV_DATA),
+               "--method", METHODS]
         rows, took, note = qa_eval(dev, project_env(root))
-        out["dev"] = (rows, took, note, ["eval", "--method", METHODS])
+        out["dev"] = (rows, took, note, ["eval", "--data", "../shared/eval", "--method", METHODS])
     return out
 
 

@@ -7,7 +7,7 @@ random centres; queries are perturbed corpus vectors), texts are synthetic (Zipf
 words), so sizes beyond our corpus can be measured; the cost of encoding the query with the
 real model does not depend on corpus size and is measured in bench/latency.py.
 
-Per size: exact FAISS (IndexFlatIP) vs HNSW (``store.build_faiss(kind="hnsw")``: M=32,
+Per size: exact FAISS (IndexFlatIP) vs HNSW (``qa.index.vectors.build(kind="hnsw")``: M=32,
 efConstruction=80) with its recall@10 against exact search over an efSearch sweep; BM25 scoring;
 and the whole library path ``Searcher.ask`` (fusion, evidence test, highlight) with a stub
 embedder that returns the synthetic query vector. Memory: FAISS index bytes (serialised),
@@ -102,8 +102,9 @@ def _index_bytes(index) -> int:
 def measure(n: int, n_queries: int, seed: int = 0) -> dict:
     import faiss
 
-    from qa import store
-    from qa.lexical import BM25
+    from qa.index import vectors
+    from qa.index.lexical import BM25
+    from qa.index.table import PassageTable
     from qa.search import CANDIDATES, Searcher
     from qa.types import Block, Document
 
@@ -114,7 +115,7 @@ def measure(n: int, n_queries: int, seed: int = 0) -> dict:
     r: dict = {"n": n}
 
     t = time.perf_counter()
-    flat = store.build_faiss(vecs, "flat")
+    flat = vectors.build(vecs, "flat")
     r["flat_build"] = time.perf_counter() - t
     r["flat_bytes"] = _index_bytes(flat)
     flat.search(queries[:5], CANDIDATES)
@@ -124,7 +125,7 @@ def measure(n: int, n_queries: int, seed: int = 0) -> dict:
     _, truth = flat.search(queries, 10)
 
     t = time.perf_counter()
-    hnsw = store.build_faiss(vecs, "hnsw")
+    hnsw = vectors.build(vecs, "hnsw")
     r["hnsw_build"] = time.perf_counter() - t
     r["hnsw_bytes"] = _index_bytes(hnsw)
     default_ef = hnsw.hnsw.efSearch
@@ -151,7 +152,7 @@ def measure(n: int, n_queries: int, seed: int = 0) -> dict:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     qtexts = [" ".join(f"w{w}x" for w in rng.integers(5, 3000, 4)) + f" q{i}" for i in range(n_queries)]
-    from qa.lexical import tokenize
+    from qa.text import tokenize
 
     r["bm25_lat"] = _lat(lambda q: bm25.scores(tokenize(q)), qtexts)
 
@@ -169,7 +170,7 @@ def measure(n: int, n_queries: int, seed: int = 0) -> dict:
     for q, v in zip(qtexts, queries):
         stub.table[q] = v
     for kind, index, threads in (("flat", flat, None), ("flat1", flat, 1), ("hnsw", hnsw, None)):
-        searcher = Searcher(docs, vecs, np.zeros((0, DIM), dtype=np.float32), index, bm25, stub)
+        searcher = Searcher(PassageTable(docs, vecs, np.zeros((0, DIM), dtype=np.float32)), index, bm25, stub)
         with omp_threads(threads):
             for q in qtexts[:3]:
                 searcher.ask(q)

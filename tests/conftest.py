@@ -32,7 +32,7 @@ class FakeEmbedder:
         self.encoded = 0
 
     def encode(self, texts, show_progress=False):
-        from qa.lexical import tokenize
+        from qa.text import tokenize
 
         self.calls += 1
         self.encoded += len(texts)

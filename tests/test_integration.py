@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qa.embed
+import qa.index.embed
+from qa.index.manifest import ModelInfo
 from qa import Engine, ModelProblem, Settings
 from qa.config import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
-from qa.embed import Embedder, resolve_model
+from qa.index.embed import Embedder, resolve_model
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -59,8 +60,8 @@ def questions() -> list[dict]:
 
 def test_index_records_the_bundled_model(engine):
     m = engine.manifest
-    assert m["model"] == {"id": BUNDLED_MODEL, "weights_sha256": BUNDLED_MODEL_SHA256, "dimension": 384}
-    assert m["counts"]["documents"] == 2
+    assert m.model == ModelInfo(BUNDLED_MODEL, BUNDLED_MODEL_SHA256, 384)
+    assert m.counts.documents == 2
 
 
 @pytest.mark.parametrize("qid", ROBUST)
@@ -121,15 +122,15 @@ def test_a_second_index_run_embeds_nothing(engine, monkeypatch):
 
 
 def test_vectors_are_unit_length_and_match_a_fresh_encoding(engine):
-    pvecs = engine.searcher.pvecs
+    pvecs = engine.version.table.passage_vecs
     assert pvecs.dtype == np.float32 and pvecs.shape[1] == 384
     assert np.allclose(np.linalg.norm(pvecs, axis=1), 1.0, atol=1e-4)
-    first = engine.searcher.passages[0]
+    first = engine.version.table.passages[0]
     assert np.allclose(engine.embedder.encode([first.text])[0], pvecs[0], atol=1e-4)
 
 
 def test_tampered_bundled_model_is_refused(tmp_path, monkeypatch, fresh_model_cache):
-    real = qa.embed.bundled_model_dir()
+    real = qa.index.embed.bundled_model_dir()
     fake = tmp_path / "model"
     fake.mkdir()
     for f in real.iterdir():
@@ -138,7 +139,7 @@ def test_tampered_bundled_model_is_refused(tmp_path, monkeypatch, fresh_model_ca
     data = bytearray((real / "model.safetensors").read_bytes()[:4096])
     data[-1] ^= 0xFF
     (fake / "model.safetensors").write_bytes(bytes(data))
-    monkeypatch.setattr(qa.embed, "bundled_model_dir", lambda: fake)
+    monkeypatch.setattr(qa.index.embed, "bundled_model_dir", lambda: fake)
     with pytest.raises(ModelProblem) as err:
         resolve_model(BUNDLED_MODEL)
     msg = str(err.value)
@@ -152,7 +153,7 @@ def test_tampered_bundled_model_is_refused(tmp_path, monkeypatch, fresh_model_ca
 
 
 def test_bundled_model_with_another_expected_hash_is_refused(monkeypatch, fresh_model_cache):
-    monkeypatch.setattr(qa.embed, "BUNDLED_MODEL_SHA256", "0" * 64)
+    monkeypatch.setattr(qa.index.embed, "BUNDLED_MODEL_SHA256", "0" * 64)
     with pytest.raises(ModelProblem) as err:
         Embedder(BUNDLED_MODEL).weights_sha256
     assert "000000000000" in str(err.value)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from qa import render
+from qa.present import text as render
 from .conftest import SCREENSHOTS
 
 ARTICLE_A = "As Russian troops 'panic' a member of Putin's inner circle confronts him about the conduct of the war"

@@ -19,9 +19,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa import store
+from qa.index import store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 A = "000_cd7150e585f9c9d3"
 B = "003_c2e52d3d74986284"

@@ -11,9 +11,10 @@ import pytest
 
 from qa import ModelProblem
 from qa.config import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
-from qa.embed import Embedder, bundled_model_dir, file_sha256, resolve_model
+from qa.index.embed import Embedder, bundled_model_dir, resolve_model
+from qa.text import file_sha256
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def fresh_model_cache():
 
 
 def test_importing_qa_loads_no_heavy_library():
-    code = ("import sys, qa, qa.cli, qa.engine, qa.search, qa.store, qa.indexer, qa.ingest, qa.render; "
+    code = ("import sys, qa, qa.cli, qa.engine, qa.search, qa.index, qa.ingest, qa.analysis, qa.present, qa.eval; "
             "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio', 'faiss') "
             "if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -5,8 +5,10 @@ import os
 
 import pytest
 
-from qa import BadInput, Engine, store
-from qa.indexer import add_files, is_fresh, update_index
+from qa import BadInput, Engine
+from qa.index import store
+from qa.index import is_fresh, update_index
+from qa.ingest import add_files
 
 NEW_DOC = ("Lighthouse keepers of the north coast\n\n"
            "The last lighthouse keeper on the north coast retired in 1987. He kept the light for years.\n\n"
@@ -94,7 +96,7 @@ def test_removing_a_file_removes_its_document(fake_settings, fake_embedder, corp
         assert {h.doc_id for h in ans.passages} == {A}
     with pytest.raises(BadInput):
         engine.ask("mobilisation", doc_ids=[B])
-    assert engine.manifest["counts"]["documents"] == 1
+    assert engine.manifest.counts.documents == 1
 
 
 def test_unreadable_file_in_the_folder_is_skipped_and_the_rest_indexed(fake_settings, fake_embedder, corpus_copy):
@@ -193,18 +195,18 @@ def test_add_files_refuses_bad_files_before_copying(fake_settings, tmp_path):
     binary = tmp_path / "binary.txt"
     binary.write_bytes(b"\x00\x01\x02" * 100)
     with pytest.raises(BadInput, match="binary"):
-        add_files(fake_settings, [binary])
+        add_files(fake_settings.corpus_dir, [binary])
     with pytest.raises(BadInput, match="no such file"):
-        add_files(fake_settings, [tmp_path / "missing.txt"])
+        add_files(fake_settings.corpus_dir, [tmp_path / "missing.txt"])
     assert not (fake_settings.corpus_dir / "binary.txt").exists()
     other = tmp_path / f"{A}.txt"
     other.write_text("A different article\n\nWith different text.\n", encoding="utf-8")
     with pytest.raises(BadInput, match="already in the corpus"):
-        add_files(fake_settings, [other])
+        add_files(fake_settings.corpus_dir, [other])
     same = tmp_path / "same" / f"{A}.txt"
     same.parent.mkdir()
     same.write_bytes((fake_settings.corpus_dir / f"{A}.txt").read_bytes())
-    assert add_files(fake_settings, [same]) == [fake_settings.corpus_dir / f"{A}.txt"]
+    assert add_files(fake_settings.corpus_dir, [same]) == [fake_settings.corpus_dir / f"{A}.txt"]
 
 
 def test_metadata_title_change_is_picked_up_without_embedding(fake_settings, fake_embedder, corpus_copy):

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from qa import Engine, Settings
-from qa.topics import ctfidf_words, default_n_topics, build_topic_map, cluster
+from qa.analysis.topics import ctfidf_words, default_n_topics, build_topic_map, cluster
 
-from conftest import CORPUS, FakeEmbedder
+from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"
 B = "003_c2e52d3d74986284"
@@ -60,15 +60,15 @@ def _check_partition(engine: Engine, tm) -> None:
 
 
 def test_every_body_paragraph_in_exactly_one_topic(fake_engine):
-    tm = build_topic_map(fake_engine.searcher)
+    tm = build_topic_map(fake_engine.version.table)
     _check_partition(fake_engine, tm)
     assert [t.topic_id for t in tm.topics] == list(range(1, len(tm.topics) + 1))
-    assert len(tm.topics) == default_n_topics(len(fake_engine.searcher.passages))
+    assert len(tm.topics) == default_n_topics(len(fake_engine.version.table.passages))
 
 
 def test_sentences_and_words_are_verbatim(fake_engine):
     docs = {d.doc_id: d for d in fake_engine.documents}
-    tm = build_topic_map(fake_engine.searcher)
+    tm = build_topic_map(fake_engine.version.table)
     for t in tm.topics:
         s = t.sentence
         assert docs[s.doc_id].text[s.start:s.end] == s.text
@@ -79,7 +79,7 @@ def test_sentences_and_words_are_verbatim(fake_engine):
 
 
 def test_shares_and_positions(fake_engine):
-    tm = build_topic_map(fake_engine.searcher)
+    tm = build_topic_map(fake_engine.version.table)
     for d in fake_engine.documents:
         shares = [t.in_doc(d.doc_id).share for t in tm.topics]
         assert sum(shares) == pytest.approx(1.0, abs=1e-9)
@@ -95,11 +95,11 @@ def test_shares_and_positions(fake_engine):
 
 
 def test_number_of_topics_can_be_set_and_is_clipped(fake_engine):
-    assert len(build_topic_map(fake_engine.searcher, n_topics=3).topics) == 3
-    n = len(fake_engine.searcher.passages)
-    tm = build_topic_map(fake_engine.searcher, n_topics=n + 50)
+    assert len(build_topic_map(fake_engine.version.table, n_topics=3).topics) == 3
+    n = len(fake_engine.version.table.passages)
+    tm = build_topic_map(fake_engine.version.table, n_topics=n + 50)
     assert len(tm.topics) == n and all(t.size == 1 for t in tm.topics)
-    one = build_topic_map(fake_engine.searcher, n_topics=1)
+    one = build_topic_map(fake_engine.version.table, n_topics=1)
     assert len(one.topics) == 1 and one.topics[0].coverage == "all documents"
 
 
@@ -122,7 +122,7 @@ def test_ctfidf_prefers_words_distinctive_of_a_group():
 
 def test_two_articles_have_shared_and_unique_topics(real_engine):
     """With the real model: a topic both articles cover, and one only each covers."""
-    tm = build_topic_map(real_engine.searcher, labels={A: "A", B: "B"})
+    tm = build_topic_map(real_engine.version.table, labels={A: "A", B: "B"})
     _check_partition(real_engine, tm)
     coverage = [t.coverage for t in tm.topics]
     assert "all documents" in coverage

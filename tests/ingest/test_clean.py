@@ -8,7 +8,7 @@ import pytest
 from qa.ingest import load_document
 from qa.ingest.clean import classify
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 A = CORPUS / "000_cd7150e585f9c9d3.txt"
 B = CORPUS / "003_c2e52d3d74986284.txt"
 

@@ -9,8 +9,8 @@ import math
 
 import pytest
 
-from qa.evaluation import CachedEmbedder, evaluate_set, load_beir, load_squad, score_run
-from qa.evaluation.devsets import corpus_labels, evaluate_devsets
+from qa.eval import CachedEmbedder, evaluate_set, load_beir, load_squad, score_run
+from qa.eval.devsets import corpus_labels, evaluate_devsets
 
 # -- a tiny BEIR folder ----------------------------------------------------------------------------
 
@@ -164,10 +164,10 @@ def test_squad_hit_and_highlight_accuracy(squad_file, tmp_path, fake_embedder):
 
 
 def test_cli_eval_json_lists_one_object_per_method(beir_dir, tmp_path, fake_embedder, monkeypatch, capsys):
-    import qa.embed
+    import qa.index.embed
     from qa.cli import main
 
-    monkeypatch.setattr(qa.embed, "Embedder", lambda *a, **k: fake_embedder)
+    monkeypatch.setattr(qa.index.embed, "Embedder", lambda *a, **k: fake_embedder)
     code = main(["eval", "--beir", str(beir_dir), "--split", "test", "--method", "bm25,dense,hybrid",
                  "--json", "--cache", str(tmp_path / "cache")])
     assert code == 0
@@ -211,7 +211,6 @@ class _StubEngine:
                 blocks.append(Block(doc_id, "body", pos, pos + len(part), part, n))
                 pos += len(part) + 2
             self._docs.append(Document(doc_id, doc_id.upper(), "test", f"/x/{doc_id}.txt", "sha-" + doc_id, text, blocks))
-        self.searcher = type("S", (), {"passages": [p for d in self._docs for p in d.passages]})()
         self.rankings = {  # question -> (answered, [(doc, paragraph), ...])
             "q gold one": (True, [("a", 1), ("a", 2)]),  # relevant a#p2 at rank 2
             "q gold two": (True, [("b", 1), ("a", 1)]),  # relevant b#p1 at rank 1
@@ -252,7 +251,7 @@ def test_devsets_metrics_abstention_and_coverage(tmp_path):
     assert corpus_labels(data) == {"a" * 64: "A", "b" * 64: "B"}
     engine = _StubEngine()
     engine._docs[0].sha256, engine._docs[1].sha256 = "a" * 64, "b" * 64
-    (row,) = evaluate_devsets(engine, data, ["hybrid"])
+    (row,) = evaluate_devsets(engine.documents, engine.ask, engine.compare, data, ["hybrid"])
     assert row["hit@1"] == pytest.approx(0.5)
     assert row["hit@3"] == pytest.approx(1.0)
     assert row["mrr@10"] == pytest.approx((0.5 + 1) / 2)

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from qa import Engine, IndexProblem
-from qa import store
-from qa.indexer import update_index
+from qa.index import store
+from qa.index import update_index
 from qa.ingest import INGEST_VERSION, load_document
 
 QUESTION = "Who voiced disagreement directly to the Russian president?"
@@ -69,7 +69,9 @@ def test_build_writes_a_self_describing_index(built, fake_settings, corpus_copy)
 
 
 def test_load_gives_back_what_was_built(built, fake_settings, corpus_copy):
-    manifest, docs, pvecs, svecs, index, bm25 = store.read_version(live(fake_settings))
+    version = store.read_version(live(fake_settings))
+    manifest, docs = version.manifest, version.table.documents
+    pvecs, svecs, index, bm25 = version.table.passage_vecs, version.table.sentence_vecs, version.vectors, version.lexical
     meta = json.loads((corpus_copy / "metadata.json").read_text(encoding="utf-8"))
     for d in docs:
         fresh = load_document(Path(d.path), meta[Path(d.path).name])
@@ -78,7 +80,7 @@ def test_load_gives_back_what_was_built(built, fake_settings, corpus_copy):
         assert (d.title, d.source, d.sha256) == (fresh.title, fresh.source, fresh.sha256)
     n = sum(len(d.passages) for d in docs)
     assert pvecs.shape == (n, 64) and pvecs.dtype == np.float32
-    assert svecs.shape == (manifest["counts"]["sentences"], 64)
+    assert svecs.shape == (manifest.counts.sentences, 64)
     assert index.ntotal == n and bm25.n_docs == n
 
 
@@ -136,7 +138,7 @@ def test_crash_while_writing_leaves_the_previous_index_usable(built, fake_settin
     with pytest.raises(RuntimeError, match="simulated crash"):
         update_index(fake_settings, fake_embedder, _fail_after=step)
     assert live(fake_settings) == before
-    _, docs, *_ = store.read_version(before)
+    docs = store.read_version(before).table.documents
     assert sorted(d.doc_id for d in docs) == sorted(d.doc_id for d in built.documents)
     # with the corpus as it was, the old index loads as is and answers
     new.unlink()
@@ -173,9 +175,9 @@ def test_mismatched_manifest_is_refused_then_rebuilt(built, fake_settings, fake_
     assert live(fake_settings) != folder, "a mismatched index is rewritten"
     if why in ("model", "weights"):
         assert fake_embedder.encoded > encoded, "vectors of another model are never reused"
-    assert engine.manifest["format_version"] == store.FORMAT_VERSION
-    assert engine.manifest["ingest_version"] == INGEST_VERSION
-    assert engine.manifest["model"]["id"] == "fake"
+    assert engine.manifest.format_version == store.FORMAT_VERSION
+    assert engine.manifest.ingest_version == INGEST_VERSION
+    assert engine.manifest.model.id == "fake"
     verbatim(engine, engine.ask(QUESTION))
     Engine.open(fake_settings, embedder=fake_embedder, build=False)  # now accepted as is
 

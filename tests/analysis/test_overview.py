@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from qa import Engine, Settings
-from qa import overview as ovm
+from qa.analysis import overview as ovm
 from qa.cli import main
-from qa.overview import calibrate, compute_overview, get_overview
+from qa.analysis.alignment import calibrate
+from qa.analysis.overview import compute_overview, get_overview
 
-from conftest import CORPUS, FakeEmbedder
+from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"
 B = "003_c2e52d3d74986284"
@@ -83,7 +84,7 @@ def test_calibrate_levels():
 
 
 def test_two_articles_alignment(real):
-    ov = compute_overview(real.searcher)
+    ov = compute_overview(real.version.table)
     _check_verbatim(real, ov)
     (bar,) = ov.alignment.bars
     assert bar.low < bar.bar < bar.high and bar.bar == pytest.approx((bar.low + bar.high) / 2)
@@ -111,60 +112,60 @@ def test_two_articles_alignment(real):
 
 
 def test_side_by_side_rows(real):
-    ov = get_overview(real)
+    ov = real.overview()
     rows = ovm.side_by_side(ov, A, B)
-    a_rows = [r for r in rows if r["direction"] == "a->b"]
-    assert [r["a"].paragraph for r in a_rows] == list(range(1, 24))
-    shared_b = {r["b"].paragraph for r in a_rows if r["status"] == "shared"}
-    b_rows = [r for r in rows if r["direction"] == "b->a"]
-    assert {r["b"].paragraph for r in b_rows} == set(range(1, 42)) - shared_b
-    assert {r["status"] for r in rows} == {"shared", "only in A", "only in B"}
+    a_rows = [r for r in rows if r.direction == "a->b"]
+    assert [r.a.paragraph for r in a_rows] == list(range(1, 24))
+    shared_b = {r.b.paragraph for r in a_rows if r.status == "shared"}
+    b_rows = [r for r in rows if r.direction == "b->a"]
+    assert {r.b.paragraph for r in b_rows} == set(range(1, 42)) - shared_b
+    assert {r.status for r in rows} == {"shared", "only in A", "only in B"}
     texts = {d.doc_id: d.text for d in real.documents}
     for r in rows:
-        for span in (r["a"], r["b"]):
+        for span in (r.a, r.b):
             assert texts[span.doc_id][span.start:span.end] == span.text
 
 
 def test_cache_written_reused_and_fast(real, monkeypatch):
-    from qa import store
+    from qa.index import store
 
-    path = store.live_version(real.settings.index_dir) / ovm.CACHE_FILE
+    path = store.live_version(real.settings.index_dir) / f"{ovm.CACHE_NAME}.json"
     path.unlink(missing_ok=True)
-    first = get_overview(real)
+    first = real.overview()
     assert path.exists()
     cached = json.loads(path.read_text(encoding="utf-8"))
-    assert cached["key"]["documents"] == [[d["doc_id"], d["sha256"]] for d in real.manifest["documents"]]
+    assert cached["key"]["documents"] == real.manifest.document_hashes()
     t0 = time.perf_counter()
-    compute_overview(real.searcher)  # imports are warm now: the computation itself
+    compute_overview(real.version.table)  # imports are warm now: the computation itself
     assert time.perf_counter() - t0 <= 2.0
     monkeypatch.setattr(ovm, "compute_overview", lambda *a, **k: pytest.fail("cache not used"))
     t0 = time.perf_counter()
-    again = get_overview(real)
+    again = real.overview()
     assert time.perf_counter() - t0 <= 2.0
     assert again.to_json() == first.to_json()
     # another topic count is another key
     monkeypatch.undo()
-    assert len(get_overview(real, n_topics=4).topics.topics) == 4
-    assert len(get_overview(real).topics.topics) == len(first.topics.topics)
+    assert len(real.overview(n_topics=4).topics.topics) == 4
+    assert len(real.overview().topics.topics) == len(first.topics.topics)
 
 
 def test_cache_refreshed_when_a_document_changes(three):
-    ov = get_overview(three)
+    ov = three.overview()
     assert len(ov.alignment.rows_for("zz_third")) == 4
     path = three.settings.corpus_dir / "zz_third.txt"
     path.write_text(THIRD + "\nA fifth paragraph about the price of fuel for the harvesters.\n", encoding="utf-8")
     three.refresh()
-    ov2 = get_overview(three)
+    ov2 = three.overview()
     assert len(ov2.alignment.rows_for("zz_third")) == 5
-    third_sha = next(d["sha256"] for d in three.manifest["documents"] if d["doc_id"] == "zz_third")
-    from qa import store
+    third_sha = next(d.sha256 for d in three.manifest.documents if d.doc_id == "zz_third")
+    from qa.index import store
 
-    key = json.loads((store.live_version(three.settings.index_dir) / ovm.CACHE_FILE).read_text())["key"]
+    key = json.loads((store.live_version(three.settings.index_dir) / f"{ovm.CACHE_NAME}.json").read_text())["key"]
     assert ["zz_third", third_sha] in key["documents"]
 
 
 def test_three_documents(three):
-    ov = get_overview(three)
+    ov = three.overview()
     _check_verbatim(three, ov)
     assert [d.label for d in ov.documents] == ["A", "B", "C"]
     assert len(ov.alignment.bars) == 3
@@ -185,9 +186,9 @@ def test_three_documents(three):
 
 
 def test_plots(three, tmp_path):
-    from qa import plots
+    from qa.present import plots
 
-    ov = get_overview(three)
+    ov = three.overview()
     for fig in (plots.topic_heatmap(ov), plots.alignment_matrix(ov, A, "zz_third"), plots.prominence_strips(ov),
                 plots.overview_figure(ov)):
         assert fig.axes

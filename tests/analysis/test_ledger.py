@@ -7,10 +7,10 @@ import pytest
 
 from qa import Engine, Settings
 from qa.ingest.split import sentence_spans
-from qa.ledger import build_ledger, quote_regions
+from qa.analysis.ledger import build_ledger, quote_regions
 from qa.types import Block, Document
 
-from conftest import CORPUS, FakeEmbedder
+from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"
 B = "003_c2e52d3d74986284"

@@ -1,0 +1,1 @@
+"""Tests mirror the packages of qa/ (and ui/ for the app); e2e drives the running app."""

@@ -1,0 +1,24 @@
+"""Markdown renderings: a conversation keeps every citation verbatim and says when a follow-up was expanded."""
+from __future__ import annotations
+
+from qa import Answer, Hit
+from qa.present.markdown import conversation_markdown
+from qa.present.text import CLOSEST, NOT_ANSWERED
+from qa.search import Turn
+
+
+def make_hit(rank=1, doc_id="a", text="First sentence. Second <b>one</b>.", start=100, highlight=((116, 134),),
+             title="Title <i>A</i>", source="Src & co", paragraph=3, score=1.0) -> Hit:
+    return Hit(rank, doc_id, title, source, paragraph, start, start + len(text), text, highlight, score)
+
+
+def test_conversation_markdown_holds_every_citation():
+    hit = make_hit(text="Putin lives in a bubble.", highlight=((100, 124),))
+    turns = [Turn("Is Putin isolated?", Answer("x", True, (hit,)), "Is Putin isolated?", ""),
+             Turn("and why?", Answer("y", False, (hit,)), None, "Follow-up: searched “Is Putin isolated? and why?”.")]
+    md = conversation_markdown(turns)
+    assert md.startswith("# Conversation")
+    assert "### Is Putin isolated?" in md and "### and why?" in md
+    assert md.count("Putin lives in a bubble") == 2 and "paragraph 3" in md
+    assert NOT_ANSWERED in md and CLOSEST in md
+    assert "### and why?\n\n*Follow\\-up: searched" in md
