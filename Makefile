@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_VERBOSITY := error
 export GRADIO_ANALYTICS_ENABLED := False
+# the development sets `python -m qa eval` scores by default
+export QA_EVAL_DATA ?= ../shared/eval
 
-.PHONY: run test index bench bench-long eval clean
+.PHONY: run test lint index bench bench-long eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +28,10 @@ index: $(VENV)/.installed
 run: index
 	$(BIN)/python app.py
 
-test: $(VENV)/.installed-test
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 eval: index

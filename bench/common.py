@@ -13,7 +13,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from qa.config import go_offline
@@ -50,7 +50,7 @@ def machine() -> str:
     """One line: cores, CPU model, load average, Python, date (UTC)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{os.cpu_count()} cores, {cpu_model()}, load average {load:.2f} at start, "
-            f"Python {platform.python_version()}, {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
+            f"Python {platform.python_version()}, {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}")
 
 
 def percentile(values, q: float) -> float:
@@ -148,7 +148,7 @@ def dev_questions() -> list[str]:
     for name, key in (("questions.jsonl", "question"), ("unanswerable.jsonl", "question"), ("coverage.jsonl", "topic")):
         path = DEV_DATA / name
         if path.exists():
-            out += [json.loads(l)[key] for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+            out += [json.loads(line)[key] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return out or ["Who confronted Putin about the war?", "What is partial mobilisation?"]
 
 

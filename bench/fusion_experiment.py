@@ -78,8 +78,8 @@ def variants() -> dict:
     out = {"current": lambda c, m: fusion.convex(c.dense, c.lexical, fusion.lexical_weight(c.idf, c.matched, m)),
            "rrf k=60": lambda c, m: fusion.rrf([fusion.ranks_of(c.dense), fusion.ranks_of(c.lexical)], 60.0)}
     for w in np.round(np.arange(0.0, 1.0001, 0.05), 2):
-        out[f"convex w={w:.2f}"] = (lambda w: lambda c, m: fusion.convex(c.dense, c.lexical, w))(float(w))
-        out[f"z w={w:.2f}"] = (lambda w: lambda c, m: (1 - w) * _z(c.dense) + w * _z(c.lexical))(float(w))
+        out[f"convex w={w:.2f}"] = (lambda wt: lambda c, m: fusion.convex(c.dense, c.lexical, wt))(float(w))
+        out[f"z w={w:.2f}"] = (lambda wt: lambda c, m: (1 - wt) * _z(c.dense) + wt * _z(c.lexical))(float(w))
     for lo in np.round(np.arange(0.0, 0.61, 0.1), 2):
         for hi in np.round(np.arange(lo + 0.1, 1.001, 0.1), 2):
             out[f"adaptive {lo:.1f}..{hi:.1f}"] = adaptive(float(lo), float(hi))

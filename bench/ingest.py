@@ -32,8 +32,8 @@ def _write_squad_articles(folder, n: int) -> int:
 
 
 def run(articles: int = 4) -> dict:
-    import qa.ingest.corpus as ingest
     import qa.ingest.clean as clean
+    import qa.ingest.corpus as ingest
     from qa import Settings
     from qa.index import Embedder, update_index
 

@@ -82,7 +82,7 @@ def run(rounds: int = 10) -> dict:
                     bare.append(timed(raw, q)[1])
                 _, s = timed(searcher.vectors.search, qvec, CANDIDATES)
                 fai.append(s)
-                _, s = timed(lambda: searcher.lexical.scores(tokenize(q)))
+                _, s = timed(lambda q=q: searcher.lexical.scores(tokenize(q)))
                 bm.append(s)
         out["ask"], out["encode"], out["faiss"], out["bm25"] = map(summary, (asks, enc, fai, bm))
         parts = [a + b + c for a, b, c in zip(enc, fai, bm)]

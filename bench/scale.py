@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 import shutil
 import tempfile
@@ -100,8 +99,6 @@ def _index_bytes(index) -> int:
 
 
 def measure(n: int, n_queries: int, seed: int = 0) -> dict:
-    import faiss
-
     from qa.index import vectors
     from qa.index.lexical import BM25
     from qa.index.table import PassageTable
@@ -174,12 +171,10 @@ def measure(n: int, n_queries: int, seed: int = 0) -> dict:
         with omp_threads(threads):
             for q in qtexts[:3]:
                 searcher.ask(q)
-            r[f"ask_{kind}"] = _lat(lambda q: searcher.ask(q, 5), qtexts)
+            r[f"ask_{kind}"] = _lat(lambda q, s=searcher: s.ask(q, 5), qtexts)
     r["rss_mb"] = rss_mb() - rss0
     r["vectors_bytes"] = vecs.nbytes
-    del flat, hnsw, bm25, docs, texts, vecs
-    gc.collect()
-    return r
+    return r  # the indexes and vectors are freed here, before the next size is built
 
 
 def render(results: list[dict]) -> str:

@@ -81,7 +81,7 @@ class Settings:
     #: The development sets ``qa eval`` scores by default (a folder like ../shared/eval); None: none set.
     eval_data: Path | None = field(default_factory=lambda: _env_path("QA_EVAL_DATA", None))
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         """A copy with some fields changed; ``None`` values are ignored."""
         paths = ("corpus_dir", "index_dir", "cache_dir", "eval_data")
         return replace(self, **{k: (Path(v) if k in paths else v) for k, v in changes.items() if v is not None})

@@ -38,7 +38,7 @@ class Engine:
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | None = None, build: bool = True,
-             progress: Progress | None = None) -> "Engine":
+             progress: Progress | None = None) -> Engine:
         settings = settings or Settings()
         embedder = embedder or Embedder(settings.model, settings.batch_size, settings.threads)
         report = None
@@ -73,7 +73,7 @@ class Engine:
         return problem
 
     @classmethod
-    def _load(cls, settings: Settings, embedder: Embedder) -> "Engine":
+    def _load(cls, settings: Settings, embedder: Embedder) -> Engine:
         folder = store.live_version(settings.index_dir)
         if folder is None:
             raise IndexProblem(f"{settings.index_dir}: no index; build it with: python -m qa index")

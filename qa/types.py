@@ -22,7 +22,7 @@ class TextSpan:
                 "text": self.text}
 
     @classmethod
-    def from_json(cls, d: dict) -> "TextSpan":
+    def from_json(cls, d: dict) -> TextSpan:
         return cls(d["doc_id"], int(d["paragraph"]), int(d["start"]), int(d["end"]), d["text"])
 
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 import qa.index.embed
-from qa.index.manifest import ModelInfo
 from qa import Engine, ModelProblem, Settings
 from qa.config import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
 from qa.index.embed import Embedder, resolve_model
+from qa.index.manifest import ModelInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -155,7 +155,7 @@ def test_tampered_bundled_model_is_refused(tmp_path, monkeypatch, fresh_model_ca
 def test_bundled_model_with_another_expected_hash_is_refused(monkeypatch, fresh_model_cache):
     monkeypatch.setattr(qa.index.embed, "BUNDLED_MODEL_SHA256", "0" * 64)
     with pytest.raises(ModelProblem) as err:
-        Embedder(BUNDLED_MODEL).weights_sha256
+        _ = Embedder(BUNDLED_MODEL).weights_sha256
     assert "000000000000" in str(err.value)
 
 

@@ -10,8 +10,16 @@ from qa.present.html import comparison_html, ledger_html, overview_documents_htm
 
 from .ask import CONCURRENCY
 from .common import LazyEngine, progress_callback, user_errors
-from .compare import (SHOW, CompareTab, overview_exports, overview_key, overview_pair_html, overview_topics_html,
-                      pick_pair, show_choices)
+from .compare import (
+    SHOW,
+    CompareTab,
+    overview_exports,
+    overview_key,
+    overview_pair_html,
+    overview_topics_html,
+    pick_pair,
+    show_choices,
+)
 
 PRIVATE = dict(api_visibility="private")
 UNCHANGED = (gr.update(),) * 10

@@ -29,7 +29,7 @@ class Bar:
                 "bar": round(self.bar, 4)}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Bar":
+    def from_json(cls, d: dict) -> Bar:
         return cls(d["doc_id"], d["other"], float(d["low"]), float(d["high"]), float(d["bar"]))
 
 
@@ -48,7 +48,7 @@ class Counterpart:
                 "shared": self.shared, "mutual": self.mutual}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Counterpart":
+    def from_json(cls, d: dict) -> Counterpart:
         return cls(TextSpan.from_json(d), float(d["score"]), float(d["relative"]), bool(d["shared"]), bool(d["mutual"]))
 
 
@@ -73,7 +73,7 @@ class AlignedParagraph:
                 "counterparts": [c.to_json() for c in self.counterparts]}
 
     @classmethod
-    def from_json(cls, d: dict) -> "AlignedParagraph":
+    def from_json(cls, d: dict) -> AlignedParagraph:
         return cls(TextSpan.from_json(d), tuple(Counterpart.from_json(c) for c in d["counterparts"]), d["status"])
 
 
@@ -115,7 +115,7 @@ class Alignment:
                 "matrices": self.matrices}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Alignment":
+    def from_json(cls, d: dict) -> Alignment:
         return cls(tuple(AlignedParagraph.from_json(p) for p in d["paragraphs"]),
                    tuple(Bar.from_json(b) for b in d["bars"]), d.get("matrices", {}))
 

@@ -99,7 +99,7 @@ class Mention:
                 "via": self.via, "sentence": self.sentence.to_json(), "quotes": [q.to_json() for q in self.quotes]}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Mention":
+    def from_json(cls, d: dict) -> Mention:
         return cls(d["doc_id"], int(d["paragraph"]), TextSpan.from_json(d["name"]), d["cue"],
                    TextSpan.from_json(d["sentence"]), tuple(TextSpan.from_json(q) for q in d["quotes"]), d["via"])
 
@@ -127,7 +127,7 @@ class Source:
                 "paragraphs": self.paragraphs, "mentions": [m.to_json() for m in self.mentions]}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Source":
+    def from_json(cls, d: dict) -> Source:
         return cls(d["doc_id"], d["key"], d["name"], d["kind"], tuple(Mention.from_json(m) for m in d["mentions"]))
 
 
@@ -142,7 +142,7 @@ class Ledger:
         return {"sources": [s.to_json() for s in self.sources]}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Ledger":
+    def from_json(cls, d: dict) -> Ledger:
         return cls(tuple(Source.from_json(s) for s in d["sources"]))
 
 
@@ -567,7 +567,7 @@ def _assign_quotes(text: str, blocks, rs: list[_Raw], all_raws: list[_Raw]) -> d
             if inner_s >= inner_e or _is_title(text[inner_s:inner_e]):
                 continue
 
-            def dist(r: _Raw) -> int:
+            def dist(r: _Raw, a=a, z=z, b=b) -> int:  # bound now: min() below calls it in this iteration
                 anchor = r.cue if r.cue else (b.start, b.start)
                 return 0 if anchor[0] >= z and anchor[0] - z <= 3 else min(abs(anchor[0] - z), abs(anchor[1] - a))
 

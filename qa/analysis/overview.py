@@ -66,7 +66,7 @@ class Overview:
                 "topics": self.topics.to_json(), "ledger": self.ledger.to_json()}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Overview":
+    def from_json(cls, d: dict) -> Overview:
         return cls(tuple(DocInfo(**x) for x in d["documents"]), Alignment.from_json(d["alignment"]),
                    TopicMap.from_json(d["topics"]), Ledger.from_json(d["ledger"]), float(d.get("seconds", 0.0)))
 

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..text import stopwords, tokenize
 from ..index.table import PassageTable
+from ..text import stopwords, tokenize
 from ..types import TextSpan
 
 #: A topic starts in the document's lead when its first paragraph is within this share of the
@@ -66,7 +66,7 @@ class TopicInDoc:
                 "position": self.position}
 
     @classmethod
-    def from_json(cls, d: dict) -> "TopicInDoc":
+    def from_json(cls, d: dict) -> TopicInDoc:
         return cls(d["doc_id"], tuple(d["paragraphs"]), float(d["share"]), d["position"])
 
 
@@ -105,7 +105,7 @@ class Topic:
                 "paragraphs": self.size, "documents": [d.to_json() for d in self.documents]}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Topic":
+    def from_json(cls, d: dict) -> Topic:
         return cls(int(d["topic_id"]), tuple(d["words"]), TextSpan.from_json(d["sentence"]),
                    tuple(TopicInDoc.from_json(x) for x in d["documents"]), d.get("coverage", ""))
 
@@ -127,7 +127,7 @@ class TopicMap:
         return {"method": self.method, "topics": [t.to_json() for t in self.topics]}
 
     @classmethod
-    def from_json(cls, d: dict) -> "TopicMap":
+    def from_json(cls, d: dict) -> TopicMap:
         return cls(tuple(Topic.from_json(t) for t in d["topics"]), d.get("method", {}))
 
 

@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import BadInput
 from ..text import read_jsonl

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import BadInput
@@ -54,7 +54,7 @@ def load_document(path: Path, meta: dict | None = None, doc_id: str | None = Non
     source = meta.get("source") or raw.source or path.name
     return Document(
         doc_id=did, title=title, source=source, path=str(path), sha256=raw.sha256, text=raw.text,
-        blocks=blocks, added=meta.get("added") or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        blocks=blocks, added=meta.get("added") or datetime.now(UTC).isoformat(timespec="seconds"),
         notes=tuple(raw.notes),
     )
 

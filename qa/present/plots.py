@@ -138,7 +138,6 @@ def alignment_matrix(ov, a: str | None = None, b: str | None = None) -> Figure:
 
 
 def draw_prominence_strips(ax, ov) -> None:
-    status = {(r.passage.doc_id, r.passage.paragraph): r for r in ov.alignment.paragraphs}
     topic_of = {}
     for t in ov.topics.topics:
         for x in t.documents:

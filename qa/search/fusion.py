@@ -1,7 +1,7 @@
 """Rank fusion of the dense and lexical retrievers: small, named, each with its formula."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

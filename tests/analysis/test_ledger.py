@@ -6,10 +6,9 @@ import shutil
 import pytest
 
 from qa import Engine, Settings
-from qa.ingest.split import sentence_spans
 from qa.analysis.ledger import build_ledger, quote_regions
+from qa.ingest.split import sentence_spans
 from qa.types import Block, Document
-
 from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"

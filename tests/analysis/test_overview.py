@@ -11,10 +11,9 @@ import pytest
 
 from qa import Engine, Settings
 from qa.analysis import overview as ovm
-from qa.cli import main
 from qa.analysis.alignment import calibrate
-from qa.analysis.overview import compute_overview, get_overview
-
+from qa.analysis.overview import compute_overview
+from qa.cli import main
 from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"

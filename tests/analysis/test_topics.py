@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from qa import Engine, Settings
-from qa.analysis.topics import ctfidf_words, default_n_topics, build_topic_map, cluster
-
+from qa.analysis.topics import build_topic_map, cluster, ctfidf_words, default_n_topics
 from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from qa.present import text as render
+
 from .conftest import SCREENSHOTS
 
 ARTICLE_A = "As Russian troops 'panic' a member of Putin's inner circle confronts him about the conduct of the war"

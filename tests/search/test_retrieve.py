@@ -12,7 +12,6 @@ import pytest
 
 from qa import Answer, BadInput, Engine, Hit, Settings
 from qa.config import MAX_QUESTION_CHARS
-
 from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"
