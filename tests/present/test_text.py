@@ -1,0 +1,36 @@
+"""Plain-text and Markdown renderings of answers and comparisons, checked line by line."""
+from __future__ import annotations
+
+from qa import Answer, Comparison, DocCoverage, Hit
+from qa.present.markdown import answer_markdown, md_escape
+from qa.present.text import CLOSEST, NOT_ANSWERED, answer_text, citation, comparison_text, marked
+
+HIT = Hit(1, "a", "Title", "Src", 3, 100, 124, "One two. Three *four*.", ((109, 124),), 0.9)
+
+
+def test_marked_wraps_each_highlight():
+    assert marked(HIT, "[", "]") == "One two. [Three *four*.]"
+    assert marked(HIT, "**", "**", md_escape) == "One two\\. **Three \\*four\\*\\.**"
+
+
+def test_answer_text_answered_and_not():
+    assert citation(HIT) == "Title — Src, paragraph 3 (chars 100–124)"
+    out = answer_text(Answer("Q?", True, (HIT,)))
+    assert out == ("Q: Q?\n\nPassages that answer it:\n\n[1] Title — Src, paragraph 3 (chars 100–124)\n"
+                   "    One two. »Three *four*.«\n")
+    no = answer_text(Answer("Q?", False, (HIT,)))
+    assert f"{NOT_ANSWERED}\n{CLOSEST}" in no
+
+
+def test_answer_markdown_escapes_and_quotes():
+    md = answer_markdown(Answer("Why <b>?", False, (HIT,)))
+    assert md.startswith("### Why &lt;b&gt;?\n\n**The documents do not answer this question.**\n\n" + CLOSEST)
+    assert "1. *Title*, Src, paragraph 3 (chars 100–124)" in md
+    assert "   > One two\\. **Three \\*four\\*\\.**" in md
+
+
+def test_comparison_text():
+    comp = Comparison("t", (DocCoverage("a", "Title", True, 0.812, (HIT,)), DocCoverage("b", "Other", False, 0.1, ())))
+    out = comparison_text(comp)
+    assert out.startswith("Topic: t\nSummary: only by Title\n\n== Title [a]: covered (score 0.81)\n")
+    assert "  [1] paragraph 3\n      One two. »Three *four*.«" in out and "== Other [b]: not covered (score 0.10)" in out

@@ -1,0 +1,48 @@
+"""Topic comparison on a tiny in-memory index (fake embedder): each document judged on its own."""
+from __future__ import annotations
+
+import pytest
+
+from qa.index import vectors
+from qa.index.lexical import BM25
+from qa.index.table import PassageTable
+from qa.search import Searcher, compare
+from qa.types import Block, Document, sentence_texts
+from tests.conftest import FakeEmbedder
+
+TEXTS = {
+    "zoo": ["Zebras have black and white stripes.", "Zebra herds cross the plains to find water."],
+    "sea": ["The lighthouse keeper lit the lamp at night.", "Ships steer by the lighthouse in a storm."],
+}
+
+
+@pytest.fixture(scope="module")
+def searcher() -> Searcher:
+    docs = []
+    for doc_id, parts in TEXTS.items():
+        text = "\n\n".join(parts)
+        blocks, pos = [], 0
+        for n, part in enumerate(parts, 1):
+            blocks.append(Block(doc_id, "body", pos, pos + len(part), part, n, ((pos, pos + len(part)),)))
+            pos += len(part) + 2
+        docs.append(Document(doc_id, doc_id.title(), "test", f"/x/{doc_id}.txt", "0", text, blocks))
+    emb = FakeEmbedder()
+    passages = [p for d in docs for p in d.passages]
+    pvecs = emb.encode([p.text for p in passages])
+    table = PassageTable(docs, pvecs, emb.encode(sentence_texts(docs)))
+    return Searcher(table, vectors.build(pvecs, "flat"), BM25.build([p.text for p in passages]), emb)
+
+
+def test_only_the_document_that_covers_a_topic_is_covered(searcher):
+    comp = compare(searcher, "zebra stripes")
+    zoo, sea = comp.documents
+    assert (zoo.doc_id, zoo.covered) == ("zoo", True) and (sea.doc_id, sea.covered) == ("sea", False)
+    assert comp.summary == "only by Zoo"
+    assert zoo.passages[0].paragraph == 1 and "stripes" in zoo.passages[0].text
+    assert all(h.doc_id == "sea" for h in sea.passages)  # each document searched on its own
+
+
+def test_passages_per_document_and_a_chosen_subset(searcher):
+    comp = compare(searcher, "lighthouse", ["sea"], per_doc=1)
+    assert [d.doc_id for d in comp.documents] == ["sea"] and len(comp.documents[0].passages) == 1
+    assert comp.documents[0].covered and comp.summary == "covered by all"
