@@ -154,7 +154,7 @@ def dev_questions() -> list[str]:
 
 def project_env(root: Path) -> dict:
     """Environment for a child process that uses ``root/corpus`` and ``root/index``."""
-    return dict(os.environ, HF_HUB_OFFLINE="1", QA_CORPUS_DIR=str(root / "corpus"), QA_INDEX_DIR=str(root / "index"),
+    return dict(os.environ, QA_CORPUS_DIR=str(root / "corpus"), QA_INDEX_DIR=str(root / "index"),
                 GRADIO_ANALYTICS_ENABLED="False", TRANSFORMERS_VERBOSITY="error")
 
 

@@ -44,7 +44,7 @@ class Result:
 
 def _env(corpus: Path, index: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(HF_HUB_OFFLINE="1", QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(index), PYTHONIOENCODING="utf-8")
+    env.update(QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(index), PYTHONIOENCODING="utf-8")
     return env
 
 

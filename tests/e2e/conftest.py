@@ -93,8 +93,7 @@ def app_server(tmp_path_factory):
     copy_index(ROOT / "index", index)
     port = free_port()
     env = dict(os.environ, QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(index), GRADIO_SERVER_PORT=str(port),
-               HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1",
-               TRANSFORMERS_VERBOSITY="error")
+               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
     log = tmp / "app.log"
     url = f"http://127.0.0.1:{port}/"
     started = time.monotonic()
