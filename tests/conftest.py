@@ -46,6 +46,14 @@ class FakeEmbedder:
         return out
 
 
+def make_hit(rank=1, doc_id="a", text="First sentence. Second <b>one</b>.", start=100, highlight=((116, 134),),
+             title="Title <i>A</i>", source="Src & co", paragraph=3, score=1.0):
+    """A Hit with HTML in its text, title and source (for rendering tests)."""
+    from qa import Hit
+
+    return Hit(rank, doc_id, title, source, paragraph, start, start + len(text), text, highlight, score)
+
+
 @pytest.fixture
 def fake_embedder():
     return FakeEmbedder()

@@ -1,15 +1,11 @@
 """HTML renderings: document text is escaped, citations numbered and linked, no newline emitted."""
 from __future__ import annotations
 
-from qa import Answer, Block, Comparison, DocCoverage, Document, Hit, TextSpan
+from qa import Answer, Block, Comparison, DocCoverage, Document, TextSpan
 from qa.present import html as render
 from qa.present.links import open_href, span_href
 from qa.present.text import ANSWERED, CLOSEST, NOT_ANSWERED
-
-
-def make_hit(rank=1, doc_id="a", text="First sentence. Second <b>one</b>.", start=100, highlight=((116, 134),),
-             title="Title <i>A</i>", source="Src & co", paragraph=3, score=1.0) -> Hit:
-    return Hit(rank, doc_id, title, source, paragraph, start, start + len(text), text, highlight, score)
+from tests.conftest import make_hit
 
 
 def test_answer_html_escapes_and_numbers_citations():

@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa import Hit
 from qa.present.links import OPEN_PREFIX, open_href, parse_open_target
-
-
-def make_hit(rank=1, doc_id="a", text="First sentence. Second <b>one</b>.", start=100, highlight=((116, 134),),
-             title="Title <i>A</i>", source="Src & co", paragraph=3, score=1.0) -> Hit:
-    return Hit(rank, doc_id, title, source, paragraph, start, start + len(text), text, highlight, score)
+from tests.conftest import make_hit
 
 
 def test_open_links_round_trip_and_refuse_junk():

@@ -1,15 +1,11 @@
 """Markdown renderings: a conversation keeps every citation verbatim and says when a follow-up was expanded."""
 from __future__ import annotations
 
-from qa import Answer, Hit
+from qa import Answer
 from qa.present.markdown import conversation_markdown
 from qa.present.text import CLOSEST, NOT_ANSWERED
 from qa.search import Turn
-
-
-def make_hit(rank=1, doc_id="a", text="First sentence. Second <b>one</b>.", start=100, highlight=((116, 134),),
-             title="Title <i>A</i>", source="Src & co", paragraph=3, score=1.0) -> Hit:
-    return Hit(rank, doc_id, title, source, paragraph, start, start + len(text), text, highlight, score)
+from tests.conftest import make_hit
 
 
 def test_conversation_markdown_holds_every_citation():

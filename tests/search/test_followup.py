@@ -3,13 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa import Answer, Hit
+from qa import Answer
 from qa.search import SearchPlan, Turn, is_follow_up, search_plan
-
-
-def make_hit(rank=1, doc_id="a", text="First sentence. Second <b>one</b>.", start=100, highlight=((116, 134),),
-             title="Title <i>A</i>", source="Src & co", paragraph=3, score=1.0) -> Hit:
-    return Hit(rank, doc_id, title, source, paragraph, start, start + len(text), text, highlight, score)
+from tests.conftest import make_hit
 
 
 @pytest.mark.parametrize("question, follow", [
