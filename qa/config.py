@@ -74,6 +74,11 @@ class Settings:
     model: str = field(default_factory=lambda: os.environ.get("QA_MODEL", BUNDLED_MODEL))
     #: "auto" (flat up to APPROXIMATE_ABOVE passages, then HNSW), "flat" or "hnsw".
     index_kind: str = field(default_factory=lambda: os.environ.get("QA_INDEX_KIND", "auto"))
+    #: What encodes texts: "onnx" (ONNX Runtime, fp32 export of the model; no torch at query time)
+    #: or "torch" (sentence-transformers). An index is queried with the encoder that built it.
+    encoder: str = field(default_factory=lambda: os.environ.get("QA_ENCODER", "onnx"))
+    #: Where the model's ONNX export is kept (made once per weights sha256; outside git).
+    model_cache_dir: Path = field(default_factory=lambda: _env_path("QA_MODEL_CACHE", PROJECT_ROOT / ".cache" / "models"))
     batch_size: int = 32
     threads: int = field(default_factory=_env_threads)
     #: Embeddings of benchmark texts (``qa eval --beir/--squad``), kept between runs.
@@ -83,5 +88,5 @@ class Settings:
 
     def with_(self, **changes) -> Settings:
         """A copy with some fields changed; ``None`` values are ignored."""
-        paths = ("corpus_dir", "index_dir", "cache_dir", "eval_data")
+        paths = ("corpus_dir", "index_dir", "cache_dir", "eval_data", "model_cache_dir")
         return replace(self, **{k: (Path(v) if k in paths else v) for k, v in changes.items() if v is not None})

@@ -11,6 +11,7 @@ from .errors import BadInput, IndexProblem
 from .index import store
 from .index.build import Progress, UpdateReport, compatible, is_fresh, update_index
 from .index.embed import Embedder
+from .index.encoders import embedder_for
 from .index.manifest import Manifest
 from .ingest import add_files
 from .search.compare import compare
@@ -40,7 +41,7 @@ class Engine:
     def open(cls, settings: Settings | None = None, embedder: Embedder | None = None, build: bool = True,
              progress: Progress | None = None) -> Engine:
         settings = settings or Settings()
-        embedder = embedder or Embedder(settings.model, settings.batch_size, settings.threads)
+        embedder = embedder or embedder_for(settings)
         report = None
         problem = cls._problem(settings, embedder)
         if problem is not None:

@@ -26,14 +26,27 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+def _sklearn_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, read from its source file without importing scikit-learn:
+    ``import sklearn`` pulls in scipy and costs about 1.6 s, most of a question's cold start."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("scikit-learn is not installed; run: pip install -r requirements.txt")
+    path = Path(next(iter(spec.submodule_search_locations))) / "feature_extraction" / "_stop_words.py"
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_qa_sklearn_stop_words", path))
+    module.__spec__.loader.exec_module(module)
+    return frozenset(module.ENGLISH_STOP_WORDS)
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """bm25s's English list plus scikit-learn's, which also holds question words (how, where, did)
     that carry no topic and would otherwise weigh in BM25 and in the evidence test."""
     from bm25s.stopwords import STOPWORDS_EN
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(STOPWORDS_EN) | frozenset(ENGLISH_STOP_WORDS) | {"did", "does", "doing", "done"}
+    return frozenset(STOPWORDS_EN) | _sklearn_stop_words() | {"did", "does", "doing", "done"}
 
 
 def tokenize(text: str) -> list[str]:

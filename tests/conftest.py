@@ -26,6 +26,7 @@ class FakeEmbedder:
 
     model_id = "fake"
     weights_sha256 = "fake"
+    encoder = "fake"
     batch_size = 16
     dim = 64
 

@@ -74,7 +74,7 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
     from ..eval.cache import CachedEmbedder
     from ..eval.datasets import SPLITS, load_beir, load_squad
     from ..eval.runner import evaluate_set
-    from ..index.embed import Embedder
+    from ..index.encoders import embedder_for
     from ..index.vectors import choose_kind
 
     if args.beir:
@@ -88,8 +88,7 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
         evalset.queries = {q: evalset.queries[q] for q in keep}
         evalset.qrels = {q: evalset.qrels[q] for q in keep}
         evalset.answers = {q: evalset.answers[q] for q in keep if q in evalset.answers}
-    embedder = CachedEmbedder(Embedder(settings.model, settings.batch_size, settings.threads),
-                              settings.cache_dir, progress)
+    embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir, progress)
     kind = choose_kind(settings.index_kind, evalset.passages)
     rows = evaluate_set(evalset, embedder, methods, index_kind=kind, progress=progress)
     print(f"{evalset.name}: {len(evalset.queries)} queries, {evalset.passages} passages; embedded {embedder.encoded} "

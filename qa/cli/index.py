@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..index import Embedder, update_index
+    from ..index import update_index
+    from ..index.encoders import embedder_for
     from ..ingest import add_files
 
     settings = settings_from(args)
@@ -31,7 +32,7 @@ def run(args) -> int:
             raise BadInput(f"{p}: no such file or folder")
     if files:
         add_files(settings.corpus_dir, files)
-    report = update_index(settings, Embedder(settings.model, settings.batch_size, settings.threads), Progress())
+    report = update_index(settings, embedder_for(settings), Progress())
     for line in report.skipped:
         print(f"skipped: {line}", file=sys.stderr)
     for line in report.notes:

@@ -27,10 +27,11 @@ CHUNK = 512
 MAX_SHARDS = 32
 
 
-def model_key(model_id: str, weights_sha256: str) -> str:
+def model_key(model_id: str, weights_sha256: str, encoder: str = "torch") -> str:
+    """The cache folder's name: model, weights and (when not torch, whose caches came first) encoder."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", model_id).strip("._")[-60:] or "model"
     digest = weights_sha256 or hashlib.sha1(model_id.encode("utf-8")).hexdigest()
-    return f"{slug}-{digest[:12]}"
+    return f"{slug}-{digest[:12]}" + ("" if encoder == "torch" else f"-{encoder}")
 
 
 class CachedEmbedder:
@@ -46,7 +47,8 @@ class CachedEmbedder:
         self.model_id = getattr(embedder, "model_id", "model")
         self.weights_sha256 = getattr(embedder, "weights_sha256", "")
         self.batch_size = getattr(embedder, "batch_size", 32)
-        self.folder = Path(cache_dir) / "embeddings" / model_key(self.model_id, self.weights_sha256)
+        self.encoder = getattr(embedder, "encoder", "torch")
+        self.folder = Path(cache_dir) / "embeddings" / model_key(self.model_id, self.weights_sha256, self.encoder)
         self.progress = progress
         self.encoded = 0  # texts actually sent to the model by this object
         self._rows: dict[str, np.ndarray] = {}

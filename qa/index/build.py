@@ -59,7 +59,7 @@ def manifest_for(settings: Settings, embedder, dim: int, kind: str, docs: list[D
     return Manifest(
         format_version=FORMAT_VERSION,
         ingest_version=INGEST_VERSION,
-        model=ModelInfo(settings.model, embedder.weights_sha256, dim),
+        model=ModelInfo(settings.model, embedder.weights_sha256, dim, embedder.encoder),
         index_kind=kind,
         corpus_dir=str(settings.corpus_dir.resolve()),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -70,7 +70,9 @@ def manifest_for(settings: Settings, embedder, dim: int, kind: str, docs: list[D
 
 
 def _same_model(manifest: Manifest, settings: Settings, embedder) -> bool:
-    return manifest.model.id == settings.model and manifest.model.weights_sha256 == embedder.weights_sha256
+    model = manifest.model
+    return (model.id == settings.model and model.weights_sha256 == embedder.weights_sha256
+            and model.encoder == embedder.encoder)
 
 
 def compatible(manifest: Manifest, settings: Settings, embedder) -> str | None:
@@ -83,6 +85,9 @@ def compatible(manifest: Manifest, settings: Settings, embedder) -> str | None:
         return f"index was built with model {manifest.model.id!r}, settings ask for {settings.model!r}"
     if manifest.model.weights_sha256 != embedder.weights_sha256:
         return "the model's weights changed since the index was built"
+    if manifest.model.encoder != embedder.encoder:
+        return (f"index vectors were encoded by {manifest.model.encoder}, settings ask for {embedder.encoder} "
+                "(QA_ENCODER)")
     return None
 
 

@@ -21,6 +21,8 @@ class ModelInfo:
     id: str | None = None
     weights_sha256: str | None = None
     dimension: int | None = None
+    #: what encoded the vectors ("torch", "onnx-fp32"); indexes from before it was recorded: torch
+    encoder: str = "torch"
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def test_build_writes_a_self_describing_index(built, fake_settings, corpus_copy)
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert m["format_version"] == store.FORMAT_VERSION
     assert m["ingest_version"] == INGEST_VERSION
-    assert m["model"] == {"id": "fake", "weights_sha256": "fake", "dimension": 64}
+    assert m["model"] == {"id": "fake", "weights_sha256": "fake", "dimension": 64, "encoder": "fake"}
     assert m["index_kind"] == "flat"
     files = sorted(corpus_copy.glob("*.txt"))
     assert [d["sha256"] for d in m["documents"]] == [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]

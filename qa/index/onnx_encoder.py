@@ -1,0 +1,53 @@
+"""One ONNX export loaded for encoding: an ONNX Runtime session, the model's own tokenizer
+(``tokenizers``) with its truncation, and mean pooling + L2 norm in NumPy, as sentence-transformers
+does them. No torch."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+class OnnxEncoder:
+    """An export folder loaded into an ONNX Runtime session: ``encode(texts)`` -> unit vectors."""
+
+    def __init__(self, folder: Path, threads: int = 1, batch_size: int = 32):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        meta = json.loads((folder / "encoder.json").read_text(encoding="utf-8"))
+        self.dim = int(meta["dimension"])
+        self.batch_size = batch_size
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=int(meta["max_seq_length"]))
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads  # why: see Settings.threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        enc = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in enc)
+        ids = np.zeros((len(enc), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for i, e in enumerate(enc):
+            n = len(e.ids)
+            ids[i, :n], mask[i, :n], types[i, :n] = e.ids, e.attention_mask, e.type_ids
+        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        summed = (hidden * mask[..., None]).sum(axis=1)
+        vecs = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors in input order; texts are batched by length so a batch pads little."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            out[rows] = self._batch([texts[i] for i in rows])
+        return out
