@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 # the development sets `python -m qa eval` scores by default
 export QA_EVAL_DATA ?= ../shared/eval
 
-.PHONY: run test lint index bench bench-long eval clean
+.PHONY: run test lint browser index bench bench-long eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,15 @@ run: index
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-test: lint
+# The browser tests drive Debian's Chromium (Playwright's own download does not work here):
+# installed when missing and this user can; otherwise they fail naming the install line.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; \
+	  else echo "note: no chromium; the browser tests will fail until: sudo apt-get install chromium fonts-dejavu-core"; fi; }
+
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 eval: index

@@ -53,7 +53,7 @@ def run(args) -> int:
     if args.limit is not None and args.limit < 1:
         raise BadInput(f"--limit must be at least 1, got {args.limit}")
     if args.beir or args.squad:
-        rows = _benchmark(args, settings, methods, Progress.wrap)
+        rows = _benchmark(args, settings, methods, Progress().wrap)
     else:
         from ..engine import Engine
         from ..eval.devsets import evaluate_devsets
@@ -62,7 +62,7 @@ def run(args) -> int:
             raise BadInput("no dev sets given; use --data DIR (e.g. ../shared/eval) or set QA_EVAL_DATA")
         engine = Engine.open(settings)
         rows = evaluate_devsets(engine.documents, engine.ask, engine.compare, settings.eval_data, methods,
-                                Progress.wrap)
+                                Progress().wrap)
     if args.json:
         print(json.dumps([_rounded(r) for r in rows], ensure_ascii=False))
     else:

@@ -100,3 +100,34 @@ def test_eight_concurrent_clients_get_gold_passages_in_top_3(app_server, questio
     record("api_8x24_p95_ms", round(1000 * percentile(latencies, 0.95), 1))
     record("api_8x24_wall_s", round(wall, 2))
     assert not misses, sorted(set(misses))
+
+
+def _post(url: str, body: dict) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, json.dumps(body).encode("utf-8"), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_rest_api_returns_the_cli_json_and_errors_as_json(app_server):
+    from gradio_client import Client
+
+    status, out = _post(app_server.url + "api/ask", {"question": "Who confronted Putin about the war?", "top_k": 3,
+                                                      "doc_ids": ARTICLE_IDS})
+    assert status == 200 and set(out) == {"question", "answered", "passages"} and len(out["passages"]) == 3
+    same = Client(app_server.url, verbose=False).predict("Who confronted Putin about the war?", 3, ARTICLE_IDS,
+                                                         api_name="/ask")
+    assert out == same  # the REST and Gradio endpoints give the same object
+    status, comp = _post(app_server.url + "api/compare", {"topic": "partial mobilisation"})
+    assert status == 200 and {"topic", "summary", "documents"} <= set(comp)
+    status, err = _post(app_server.url + "api/ask", {"question": "   "})
+    assert status == 400 and err["error"].startswith("the question is empty") and "\n" not in err["error"]
+    status, err = _post(app_server.url + "api/ask", {"question": "q", "top_k": 99})
+    assert status == 400 and "top_k" in err["error"]
+    status, err = _post(app_server.url + "api/compare", {"topic": 5})
+    assert status == 422 and err["detail"][0]["loc"] == ["body", "topic"]
