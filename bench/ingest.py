@@ -35,7 +35,8 @@ def run(articles: int = 4) -> dict:
     import qa.ingest.clean as clean
     import qa.ingest.corpus as ingest
     from qa import Settings
-    from qa.index import Embedder, update_index
+    from qa.index import update_index
+    from qa.index.encoders import embedder_for
 
     spent = defaultdict(float)
 
@@ -61,7 +62,7 @@ def run(articles: int = 4) -> dict:
         with temp_project() as root:
             out["squad_articles"] = _write_squad_articles(root / "corpus", articles)
             settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
-            embedder = Embedder(settings.model, settings.batch_size)
+            embedder = embedder_for(settings)
             embedder.encode(["warm up the model"])
             marks: dict[str, float] = {}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from . import cold_start, ingest, latency, quality, scale
+from . import cold_start, encoders, ingest, latency, quality, scale
 
 
 def main(argv=None) -> int:
@@ -21,6 +21,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     steps = [("latency", lambda: latency.main([])),
              ("ingest", lambda: ingest.main(["--articles", "48" if args.long else "4"])),
+             ("encoders", lambda: encoders.main(["--articles", "48" if args.long else "4"])),
              ("scale", lambda: scale.main(["--long"] if args.long else [])),
              ("cold_start", lambda: cold_start.main([]))]
     if args.long:

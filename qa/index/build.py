@@ -223,7 +223,8 @@ def _embed_reusing(texts: list[str], cache: dict[str, np.ndarray], embedder,
                    progress: Progress, stage: str) -> tuple[np.ndarray, int]:
     """Vectors for ``texts``, encoding only those whose hash is not in ``cache``."""
     keys = [content_hash(t) for t in texts]
-    todo = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+    # shortest first, so each batch pads to texts of about its own length (hash order mixed them)
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items(), key=lambda kt: len(kt[1]))
     fresh: dict[str, np.ndarray] = {}
     step = max(embedder.batch_size * 4, 1)
     for i in range(0, len(todo), step):
