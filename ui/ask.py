@@ -10,11 +10,10 @@ from qa.present import conversation_markdown, md_escape, open_href
 from qa.present.html import answer_html
 from qa.search import Turn, search_plan
 
-from .common import LazyEngine, script, user_errors
+from .common import PRIVATE, LazyEngine, script, user_errors
 
 #: How many questions may be searched at once (the engine is thread-safe for reading).
 CONCURRENCY = 4
-PRIVATE = dict(api_visibility="private")
 
 
 @dataclass

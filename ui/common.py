@@ -13,6 +13,8 @@ import gradio as gr
 from qa import Engine, QAError, Settings
 
 log = logging.getLogger("app")
+#: Event options for the page's own events: kept out of the public API (only /ask and /compare are in it).
+PRIVATE = dict(api_visibility="private")
 ASSETS = Path(__file__).with_name("assets")
 
 

@@ -10,9 +10,7 @@ from qa import Engine, QAError
 from qa.present import EMPTY_READER, md_escape, parse_open_target
 from qa.present.html import documents_table_html, reader_html
 
-from .common import LazyEngine, progress_callback, script, user_errors, without_name
-
-PRIVATE = dict(api_visibility="private")
+from .common import PRIVATE, LazyEngine, progress_callback, script, user_errors, without_name
 
 
 @dataclass

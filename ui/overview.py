@@ -9,7 +9,7 @@ from qa.present import open_href, span_href
 from qa.present.html import comparison_html, ledger_html, overview_documents_html
 
 from .ask import CONCURRENCY
-from .common import LazyEngine, progress_callback, user_errors
+from .common import PRIVATE, LazyEngine, progress_callback, user_errors
 from .compare import (
     SHOW,
     CompareTab,
@@ -21,7 +21,6 @@ from .compare import (
     show_choices,
 )
 
-PRIVATE = dict(api_visibility="private")
 UNCHANGED = (gr.update(),) * 10
 
 

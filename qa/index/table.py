@@ -22,6 +22,8 @@ class PassageTable:
     sentence_vecs: np.ndarray
     passages: list[Block] = field(init=False)
     by_id: dict[str, Document] = field(init=False)
+    #: document id -> its number (position in ``documents``), built once: filters use it per query
+    doc_number: dict[str, int] = field(init=False)
     #: document number (position in ``documents``) of every passage row
     doc_of_row: np.ndarray = field(init=False)
     first_sentence: np.ndarray = field(init=False)
@@ -30,8 +32,8 @@ class PassageTable:
     def __post_init__(self) -> None:
         self.by_id = {d.doc_id: d for d in self.documents}
         self.passages = [p for d in self.documents for p in d.passages]
-        number = {doc_id: i for i, doc_id in enumerate(self.by_id)}
-        self.doc_of_row = np.array([number[p.doc_id] for p in self.passages], dtype=np.int32)
+        self.doc_number = {doc_id: i for i, doc_id in enumerate(self.by_id)}
+        self.doc_of_row = np.array([self.doc_number[p.doc_id] for p in self.passages], dtype=np.int32)
         counts = np.array([len(p.sentences) for p in self.passages], dtype=np.int64)
         self.first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
 
@@ -45,8 +47,7 @@ class PassageTable:
         """A boolean mask over passage rows: True for the passages of ``doc_ids``."""
         for doc_id in doc_ids:
             self.document(doc_id)  # unknown ids are refused, naming the known ones
-        number = {doc_id: i for i, doc_id in enumerate(self.by_id)}
-        return np.isin(self.doc_of_row, [number[d] for d in doc_ids])
+        return np.isin(self.doc_of_row, [self.doc_number[d] for d in doc_ids])
 
     def sentence_vecs_of(self, row: int) -> np.ndarray:
         """The vectors of passage ``row``'s sentences (none if it was not split)."""
