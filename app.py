@@ -1,7 +1,11 @@
 """The browser app: ``python app.py`` (or ``make run``) serves http://127.0.0.1:7860 (the port
 comes from GRADIO_SERVER_PORT), with no share link and analytics off. The app itself lives in
-``ui/``; importing this module builds ``demo`` and nothing else (the index is opened and the
-model loaded on first use), so tests and ``gradio app.py`` can import it freely.
+``ui/``. Importing this module loads neither Gradio, the index nor the model: ``app.demo`` (for
+tests and ``gradio app.py``) builds the page on first access.
+
+``main()`` starts opening the index and loading the model first, then serves the REST API at once
+and the page as soon as Gradio has loaded (``ui/server.py``): a question sent right after start
+waits for the engine and is answered.
 
 API (see the README): Gradio's, for gradio_client, and plain REST beside it (``ui/rest.py``)::
 
@@ -24,20 +28,38 @@ from qa.config import go_offline
 go_offline()  # before gradio imports huggingface_hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from ui import LAUNCH_OPTIONS, build_demo  # noqa: E402
-from ui.rest import serve  # noqa: E402
+from qa.serving import LazyEngine  # noqa: E402
 
-demo = build_demo()
+engine = LazyEngine()
+_demo = None
+_demo_lock = threading.Lock()
+
+
+def get_demo():
+    """The page (a gr.Blocks over ``engine``), built once on first call."""
+    global _demo
+    with _demo_lock:
+        if _demo is None:
+            from ui.blocks import build_demo
+
+            _demo = build_demo(engine=engine)
+    return _demo
+
+
+def __getattr__(name: str):
+    if name == "demo":  # built on first access: importing Gradio alone takes seconds
+        return get_demo()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("httpx", "faiss.loader", "bm25s", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    # Open the index and load the model while the server starts, so the first question is quick.
-    threading.Thread(target=demo.qa_engine.warm_up, name="warm-up", daemon=True).start()
-    serve(demo, demo.qa_engine, port, LAUNCH_OPTIONS)
+    engine.start_warm_up()  # the index and model load while the web stack imports
+    from ui.server import serve
+
+    serve(engine, get_demo, int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ from qa import DEFAULT_TOP_K, MAX_QUESTION_CHARS
 from qa.present import conversation_markdown, md_escape, open_href
 from qa.present.html import answer_html
 from qa.search import Turn, search_plan
+from qa.serving import LazyEngine
 
-from .common import PRIVATE, LazyEngine, script, user_errors
+from .common import PRIVATE, script, user_errors
 
 #: How many questions may be searched at once (the engine is thread-safe for reading).
 CONCURRENCY = 4

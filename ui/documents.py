@@ -9,8 +9,9 @@ import gradio as gr
 from qa import Engine, QAError
 from qa.present import EMPTY_READER, md_escape, parse_open_target
 from qa.present.html import documents_table_html, reader_html
+from qa.serving import LazyEngine
 
-from .common import PRIVATE, LazyEngine, progress_callback, script, user_errors, without_name
+from .common import PRIVATE, progress_callback, script, user_errors, without_name
 
 
 @dataclass

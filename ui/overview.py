@@ -7,9 +7,10 @@ import gradio as gr
 from qa import Engine
 from qa.present import open_href, span_href
 from qa.present.html import comparison_html, ledger_html, overview_documents_html
+from qa.serving import LazyEngine
 
 from .ask import CONCURRENCY
-from .common import PRIVATE, LazyEngine, progress_callback, user_errors
+from .common import PRIVATE, progress_callback, user_errors
 from .compare import (
     SHOW,
     CompareTab,

@@ -14,8 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from qa import DEFAULT_TOP_K, QAError
-
-from .common import LazyEngine
+from qa.serving import LazyEngine
 
 
 class AskRequest(BaseModel):
@@ -46,14 +45,3 @@ def add_routes(app: FastAPI, holder: LazyEngine) -> FastAPI:
         return holder.get().compare(body.topic, body.doc_ids).to_json()
 
     return app
-
-
-def serve(demo, holder: LazyEngine, port: int, launch_options: dict) -> None:
-    """Serve the Gradio app and the REST API together on 127.0.0.1:``port`` (uvicorn)."""
-    import gradio as gr
-    import uvicorn
-
-    api = add_routes(FastAPI(title="Cited-passage Q&A", docs_url=None, redoc_url=None), holder)
-    app = gr.mount_gradio_app(api, demo.queue(default_concurrency_limit=1), path="", server_name="127.0.0.1",
-                              server_port=port, show_error=True, **launch_options)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

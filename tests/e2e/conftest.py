@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -85,6 +86,22 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) 
     raise RuntimeError(f"app.py did not answer on {url} within {timeout:.0f} s:\n{tail}")
 
 
+def _ask_at_once(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> dict:
+    """POST /api/ask, retried only while the port refuses connections."""
+    body = json.dumps({"question": "Who confronted Putin about the war?"}).encode()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        request = urllib.request.Request(url + "api/ask", data=body, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as r:
+                return json.loads(r.read())
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ConnectionRefusedError):
+                raise
+            time.sleep(0.05)
+    raise RuntimeError(f"app.py did not take a question within {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
@@ -101,6 +118,11 @@ def app_server(tmp_path_factory):
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
+        # A question sent as soon as the port opens, before the model or the page is ready, waits
+        # for the engine and is answered (the server answers REST while Gradio still loads).
+        first = _ask_at_once(url, proc, log, timeout=240)
+        assert first["passages"], first
+        record("first_rest_answer_s", round(time.monotonic() - started, 2))
         _wait_until_up(url, proc, log, timeout=240)
         up = time.monotonic() - started
         from gradio_client import Client
@@ -123,7 +145,7 @@ def app_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # in requirements-test.txt: a missing package fails, never skips
     if not Path(CHROMIUM).exists():  # required, never skipped: a missing browser is a failure with its fix
         pytest.fail(f"no Chromium at {CHROMIUM}; install it with: sudo apt-get install chromium fonts-dejavu-core "
                     "(or set QA_TEST_CHROMIUM to a Chromium binary)")

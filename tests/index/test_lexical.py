@@ -15,7 +15,7 @@ import pytest
 from qa.index.lexical import BM25
 from qa.text import tokenize
 
-rank_bm25 = pytest.importorskip("rank_bm25")
+import rank_bm25  # noqa: E402  (requirements-test.txt: missing fails, never skips)
 
 TEXTS = [
     "Putin confronted by a member of his inner circle about the conduct of the war.",

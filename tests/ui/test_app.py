@@ -11,16 +11,16 @@ import os
 import subprocess
 import sys
 
+import gradio as gr  # noqa: E402
 import pytest
 
+import app  # noqa: E402
 from qa import Engine
 from qa.present.links import OPEN_PREFIX, parse_open_target
+from qa.serving import LazyEngine  # noqa: E402
 from tests.conftest import ROOT
-
-gr = pytest.importorskip("gradio")
-import app  # noqa: E402
-import ui  # noqa: E402
-from ui.common import LazyEngine, user_errors  # noqa: E402
+from ui.blocks import build_demo  # noqa: E402
+from ui.common import user_errors  # noqa: E402
 from ui.compare import pick_pair  # noqa: E402
 from ui.overview import Handlers  # noqa: E402
 
@@ -61,7 +61,7 @@ def test_api_ask_returns_cli_json_shape(fake_settings):
 
     holder = LazyEngine(fake_settings)
     holder._engine = Engine.open(fake_settings, embedder=FakeEmbedder())
-    demo = ui.build_demo(engine=holder)
+    demo = build_demo(engine=holder)
     fns = {d.api_name: d.fn for d in demo.fns.values() if d.api_name in ("ask", "compare")}
     out = fns["ask"]("Who confronted Putin about the war?", 3, None)
     assert set(out) == {"question", "answered", "passages"}

@@ -1,15 +1,13 @@
 """The REST endpoints without a server: FastAPI's test client on a fake-embedder engine."""
 from __future__ import annotations
 
+import fastapi  # noqa: E402
 import pytest
-
-from qa import Engine
-from tests.conftest import FakeEmbedder
-
-fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from ui.common import LazyEngine  # noqa: E402
+from qa import Engine
+from qa.serving import LazyEngine  # noqa: E402
+from tests.conftest import FakeEmbedder
 from ui.rest import add_routes  # noqa: E402
 
 
