@@ -2,7 +2,8 @@
 
     python -m bench.run_all [--long]
 
-Quick set (``make bench``, about 6 minutes on 2 cores): latency, ingest, scale (10K, 100K), cold start.
+Quick set (``make bench``, about 10 minutes on 2 cores): latency, ingest, encoders, scale (10K, 100K),
+cold start, load (8/32/64 clients), micro-batching.
 ``--long`` adds 1M passages to the scale benchmark (HNSW build ~12 min), all 48 SQuAD articles to
 the ingestion corpus, and the retrieval-quality runs (``bench.quality``: SciFact, SQuAD, dev sets;
 tens of minutes the first time, while the embedding cache fills).
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from . import cold_start, encoders, ingest, latency, quality, scale
+from . import cold_start, encoders, ingest, latency, load, microbatch, quality, scale
 
 
 def main(argv=None) -> int:
@@ -23,7 +24,9 @@ def main(argv=None) -> int:
              ("ingest", lambda: ingest.main(["--articles", "48" if args.long else "4"])),
              ("encoders", lambda: encoders.main(["--articles", "48" if args.long else "4"])),
              ("scale", lambda: scale.main(["--long"] if args.long else [])),
-             ("cold_start", lambda: cold_start.main([]))]
+             ("cold_start", lambda: cold_start.main([])),
+             ("load", lambda: load.main([])),
+             ("microbatch", lambda: microbatch.main([]))]
     if args.long:
         steps.append(("quality", lambda: quality.main([])))
     took = {}
