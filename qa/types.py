@@ -99,21 +99,40 @@ class Hit:
         }
 
 
+#: The three verdicts an Answer can carry.
+VERDICTS = ("answered", "related", "not_found")
+
+
 @dataclass(frozen=True)
 class Answer:
-    """The result of a question: ``answered`` is the evidence test's verdict.
+    """The result of a question and the engine's verdict on it:
 
-    When ``answered`` is false, ``passages`` are the closest ones, not an answer.
+    - ``answered``: a passage was judged to answer it (``answered`` is true iff this);
+    - ``related``: passages on the topic were found, none judged to answer; ``passages`` are those;
+    - ``not_found``: nothing in the searched documents bears on it (e.g. it names something no
+      searched document mentions); ``passages`` are the closest ones, if any.
+
+    ``reason`` is one templated sentence built from what the engine checked; ``confidence`` the
+    probability that the best passage answers (the second stage's verdict model).
     """
 
     question: str
     answered: bool
     passages: tuple[Hit, ...]
     confidence: float = 0.0
+    verdict: str = ""  # derived from ``answered`` when not given
+    reason: str = ""
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            derived = "answered" if self.answered else ("related" if self.passages else "not_found")
+            object.__setattr__(self, "verdict", derived)
+        if self.answered != (self.verdict == "answered"):
+            raise ValueError(f"answered={self.answered} contradicts verdict {self.verdict!r}")
 
     def to_json(self) -> dict:
-        return {"question": self.question, "answered": self.answered,
-                "passages": [h.to_json() for h in self.passages]}
+        return {"question": self.question, "answered": self.answered, "verdict": self.verdict, "reason": self.reason,
+                "confidence": round(float(self.confidence), 4), "passages": [h.to_json() for h in self.passages]}
 
 
 @dataclass(frozen=True)

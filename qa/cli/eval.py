@@ -3,6 +3,7 @@
     python -m qa eval --data DIR                        # dev sets: hit@1, hit@3, MRR@10, abstention, coverage
     python -m qa eval --beir DIR --split test --method bm25,dense,hybrid --json
     python -m qa eval --squad dev-v1.1.json --method bm25,dense,hybrid
+    python -m qa eval --squad dev-v1.1.json --articles 39-48 --method hybrid,rerank   # held-out articles
 
 With ``--json`` it prints one JSON list of objects ``{"method", "ndcg@10", "recall@100",
 "mrr@10", "hit@1", "queries", ...}``, one per method, all run on the same index. Metrics
@@ -22,7 +23,7 @@ from .common import Progress, settings_from
 
 #: Columns of the printed table, in order (those a row lacks are left out).
 COLUMNS = ("ndcg@10", "recall@100", "mrr@10", "hit@1", "hit@3", "hit@5", "highlight@1", "highlight|hit@1",
-           "answered_rate", "abstain_rate", "abstain_balanced", "coverage_acc", "queries", "ms_per_query")
+           "auroc", "answered_rate", "abstain_rate", "abstain_balanced", "coverage_acc", "queries", "ms_per_query")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -36,6 +37,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src.add_argument("--squad", metavar="FILE", help="SQuAD v1.1 json (each paragraph one passage)")
     p.add_argument("--split", default="test", help="BEIR qrels split: test, train or dev (default: test)")
     p.add_argument("--method", default="hybrid", help="comma list of bm25, dense, hybrid (default: hybrid)")
+    p.add_argument("--articles", metavar="SPEC",
+                   help="--squad only: these articles in file order, e.g. 39-48 (held out from the second stage's "
+                        "training); adds answerability (AUROC, balanced accuracy) of v1 and the second stage")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N queries of --beir/--squad (quick checks)")
     p.add_argument("--sentences", choices=("auto", "on", "off"), default="auto",
                    help="split --beir/--squad passages into sentences (auto: SQuAD yes, BEIR no, as BEIR embeds whole documents)")
@@ -71,6 +75,7 @@ def run(args) -> int:
 
 
 def _benchmark(args, settings, methods, progress) -> list[dict]:
+    from ..eval.answerability import parse_articles, subset
     from ..eval.cache import CachedEmbedder
     from ..eval.datasets import SPLITS, load_beir, load_squad
     from ..eval.runner import evaluate_set
@@ -83,6 +88,10 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
         evalset = load_beir(Path(args.beir), args.split, sentences=args.sentences == "on", progress=progress)
     else:
         evalset = load_squad(Path(args.squad), sentences=args.sentences != "off", progress=progress)
+    if args.articles:
+        if not args.squad:
+            raise BadInput("--articles selects SQuAD articles; use it with --squad FILE")
+        evalset = subset(evalset, parse_articles(args.articles))
     if args.limit:
         keep = list(evalset.queries)[: args.limit]
         evalset.queries = {q: evalset.queries[q] for q in keep}
@@ -91,9 +100,32 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
     embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir, progress)
     kind = choose_kind(settings.index_kind, evalset.passages)
     rows = evaluate_set(evalset, embedder, methods, index_kind=kind, progress=progress)
+    if args.articles:
+        _add_answerability(rows, evalset, embedder)
     print(f"{evalset.name}: {len(evalset.queries)} queries, {evalset.passages} passages; embedded {embedder.encoded} "
           f"new texts (cache {embedder.folder}, {len(embedder)} vectors)", file=sys.stderr)
     return rows
+
+
+def _add_answerability(rows: list[dict], evalset, embedder) -> None:
+    """Answerability of v1 (on the hybrid row) and of the second stage (on the rerank row)."""
+    from ..eval.answerability import held_out_report
+    from ..eval.runner import build_searcher
+    from ..search import second_stage
+
+    model = second_stage.load()
+    if model is None:
+        return
+    searcher = build_searcher(evalset, embedder)
+    qids = sorted(evalset.queries)
+    qvecs = dict(zip(qids, embedder.encode([evalset.queries[q] for q in qids])))
+    report = held_out_report(searcher, evalset, qvecs, model)
+    for row in rows:
+        part = {"hybrid": "v1", "rerank": "second_stage"}.get(row["method"])
+        if part:
+            fig = report[part]
+            row.update({"auroc": fig["auroc"], "answered_rate": fig["answered_rate"],
+                        "abstain_rate": fig["abstain_rate"], "abstain_balanced": fig["balanced_accuracy"]})
 
 
 def _rounded(row: dict) -> dict:

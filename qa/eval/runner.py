@@ -14,6 +14,7 @@ from ..errors import BadInput
 from ..index import vectors
 from ..index.lexical import BM25
 from ..index.table import PassageTable
+from ..search import second_stage
 from ..search.fusion import METHODS
 from ..search.retrieve import Searcher
 from ..types import sentence_texts
@@ -26,11 +27,17 @@ METRICS = {"ndcg@10": "ndcg@10", "recall@100": "recall@100", "mrr@10": "mrr@10",
 DEPTH = 100
 
 
+#: The first stage's methods, and "rerank": hybrid followed by the shipped second stage.
+EVAL_METHODS = (*METHODS, "rerank")
+
+
 def parse_methods(spec: str) -> list[str]:
     methods = [m.strip() for m in spec.split(",") if m.strip()]
-    bad = [m for m in methods if m not in METHODS]
+    bad = [m for m in methods if m not in EVAL_METHODS]
     if bad or not methods:
-        raise BadInput(f"unknown method {bad[0] if bad else spec!r}; use a comma list of {', '.join(METHODS)}")
+        raise BadInput(f"unknown method {bad[0] if bad else spec!r}; use a comma list of {', '.join(EVAL_METHODS)}")
+    if "rerank" in methods and second_stage.load() is None:
+        raise BadInput(f"method rerank needs {second_stage.MODEL_FILE}; train it with `python -m training.second_stage`")
     return list(dict.fromkeys(methods))
 
 
@@ -57,8 +64,11 @@ def rank_queries(searcher: Searcher, queries: dict[str, str], qvecs: np.ndarray,
     out = {}
     items = list(queries.items())
     it = progress(items, desc=f"rank {method}", unit="query") if progress else items
+    model = second_stage.load() if method == "rerank" else None
     for (qid, text), qvec in zip(it, qvecs):
-        scored, _ = searcher.rank(text, qvec, None, method, candidates=depth)
+        scored, tokens = searcher.rank(text, qvec, None, "hybrid" if model else method, candidates=depth)
+        if model is not None:
+            scored = searcher.rerank(text, tokens, scored, model)[0]
         out[qid] = scored[:depth]
     return out
 

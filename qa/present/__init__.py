@@ -4,8 +4,8 @@ Everything shown is fixed wording, a number, or a verbatim slice of a document."
 from .html import CSS, EMPTY_READER, html_escape
 from .links import OPEN_PREFIX, open_href, parse_open_target, span_href
 from .markdown import answer_markdown, conversation_markdown, md_escape, overview_markdown
-from .text import ANSWERED, CLOSEST, NOT_ANSWERED, answer_text, comparison_text, overview_text
+from .text import ANSWERED, CLOSEST, NOT_ANSWERED, RELATED, answer_text, comparison_text, overview_text
 
-__all__ = ["ANSWERED", "CLOSEST", "CSS", "EMPTY_READER", "NOT_ANSWERED", "OPEN_PREFIX", "answer_markdown",
+__all__ = ["ANSWERED", "CLOSEST", "CSS", "EMPTY_READER", "NOT_ANSWERED", "OPEN_PREFIX", "RELATED", "answer_markdown",
            "answer_text", "comparison_text", "conversation_markdown", "html_escape", "md_escape", "open_href",
            "overview_markdown", "overview_text", "parse_open_target", "span_href"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..types import Answer, Comparison, Hit
 from .links import span_href
-from .text import ANSWERED, CLOSEST, NOT_ANSWERED
+from .text import verdict_head
 
 #: The stylesheet of every class this module emits.
 CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
@@ -61,18 +61,22 @@ def hit_html(hit: Hit, href: str | None = None, with_title: bool = True) -> str:
 
 
 def answer_html(ans: Answer, href=None, note: str = "") -> str:
-    """An answer as HTML: the ANSWERED heading and the cited passages, or NOT_ANSWERED and the
-    closest passages under CLOSEST, visibly set apart. ``href(hit)`` gives each citation's link;
+    """An answer as HTML: the ANSWERED heading and the cited passages; or (related) the reason and
+    the passages under RELATED; or (not_found) NOT_ANSWERED, the reason and the closest passages
+    under CLOSEST; the last two visibly set apart. ``href(hit)`` gives each citation's link;
     ``note`` is interface text shown above (escaped)."""
-    parts = [f'<div class="qa-answer {"qa-answered" if ans.answered else "qa-not-answered"}">']
+    kind = {"answered": "qa-answered", "related": "qa-not-answered qa-related"}.get(ans.verdict, "qa-not-answered")
+    parts = [f'<div class="qa-answer {kind}">']
     if note:
         parts.append(f'<div class="qa-note">{html_escape(note)}</div>')
-    if ans.answered:
-        parts.append(f'<div class="qa-verdict">{html_escape(ANSWERED)}</div>')
-    else:
-        parts.append(f'<div class="qa-verdict qa-verdict-no">{html_escape(NOT_ANSWERED)}</div>')
-        if ans.passages:
-            parts.append(f'<div class="qa-closest">{html_escape(CLOSEST)}</div>')
+    headline, reason, heading = verdict_head(ans)
+    if headline:
+        parts.append(f'<div class="qa-verdict qa-verdict-no">{html_escape(headline)}</div>')
+    if reason:
+        parts.append(f'<div class="qa-reason">{html_escape(reason)}</div>')
+    if heading:
+        cls = "qa-verdict" if ans.answered else "qa-closest"
+        parts.append(f'<div class="{cls}">{html_escape(heading)}</div>')
     parts += [hit_html(h, href(h) if href else None) for h in ans.passages]
     parts.append("</div>")
     return "".join(parts)

@@ -8,7 +8,7 @@ import dataclasses
 import html
 
 from ..types import Answer
-from .text import ANSWERED, CLOSEST, NOT_ANSWERED, marked
+from .text import marked, verdict_head
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-.!|~"})
 
@@ -19,8 +19,10 @@ def md_escape(text: str) -> str:
 
 
 def answer_markdown(ans: Answer) -> str:
-    head = ANSWERED if ans.answered else f"**{NOT_ANSWERED}**\n\n{CLOSEST}"
-    parts = [f"### {md_escape(ans.question)}", "", head, ""]
+    headline, reason, heading = verdict_head(ans)
+    parts = [f"### {md_escape(ans.question)}", ""]
+    parts += [x for line in (f"**{headline}**" if headline else "", f"*{md_escape(reason)}*" if reason else "", heading)
+              if line for x in (line, "")]
     for h in ans.passages:
         parts.append(f"{h.rank}. *{md_escape(h.title)}*, {md_escape(h.source)}, paragraph {h.paragraph} "
                      f"(chars {h.start}–{h.end})")

@@ -9,6 +9,19 @@ from ..types import Answer, Comparison, Hit
 NOT_ANSWERED = "The documents do not answer this question."
 CLOSEST = "Closest passages, not an answer:"
 ANSWERED = "Passages that answer it:"
+RELATED = "Related passages; they may not answer this question:"
+
+
+def verdict_head(ans: Answer) -> tuple[str, str, str]:
+    """(headline, reason, heading of the passages) for the answer's verdict; any may be "".
+
+    answered: the passages are the answer; related: the reason, then the passages set apart as
+    related; not_found: "the documents do not answer", the reason, then the closest passages."""
+    if ans.verdict == "answered":
+        return "", "", ANSWERED
+    if ans.verdict == "related":
+        return "", ans.reason, RELATED
+    return NOT_ANSWERED, ans.reason, CLOSEST if ans.passages else ""
 
 
 def marked(hit: Hit, left: str, right: str, escape=lambda s: s) -> str:
@@ -29,7 +42,7 @@ def citation(hit: Hit) -> str:
 def answer_text(ans: Answer, color: bool = False) -> str:
     """Numbered passages with title and paragraph; the highlighted sentence between » «."""
     left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
-    lines = [f"Q: {ans.question}", "", ANSWERED if ans.answered else f"{NOT_ANSWERED}\n{CLOSEST}", ""]
+    lines = [f"Q: {ans.question}", ""] + [line for line in verdict_head(ans) if line] + [""]
     for h in ans.passages:
         lines += [f"[{h.rank}] {citation(h)}", "    " + marked(h, left, right), ""]
     return "\n".join(lines).rstrip() + "\n"

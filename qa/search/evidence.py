@@ -68,9 +68,14 @@ def signals(question: str, tokens: list[str], similarity: float, passage_text: s
     # words no document uses say nothing about which document covers a topic: leave them out
     known = float(sum(w for t, w in zip(uniq, idf) if t in lexical.doc_freq))
     in_scope = float(sum(w for t, w in zip(uniq, idf) if t in vocabulary) / known) if known else 0.0
-    missing = [n for n in names_in(question) if (toks := tokenize(n)) and not all(t in vocabulary for t in toks)]
+    missing = missing_names(question, vocabulary)
     return {"similarity": similarity, "coverage": coverage, "absent": absent, "in_scope": in_scope,
             "missing_names": missing, "evidence": similarity + W_COVERAGE * coverage - W_ABSENT * absent}
+
+
+def missing_names(question: str, vocabulary: Collection[str]) -> list[str]:
+    """Names and acronyms of the question that the searched documents never use."""
+    return [n for n in names_in(question) if (toks := tokenize(n)) and not all(t in vocabulary for t in toks)]
 
 
 def _logistic(margin: float, scale: float = 0.05) -> float:

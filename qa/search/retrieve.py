@@ -13,7 +13,7 @@ from ..index.lexical import BM25
 from ..index.table import PassageTable
 from ..text import tokenize
 from ..types import Answer, Block, Hit, Offsets
-from . import evidence, fusion
+from . import evidence, features, fusion, reasons, second_stage
 from .fusion import METHODS
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class Scored:
     best_sentence: int  # index into the passage's sentences
     lexical: float  # BM25
     fused: float = 0.0
+    final: float | None = None  # the second stage's probability, when it re-ranked this one
 
     @property
     def similarity(self) -> float:
@@ -79,16 +80,34 @@ class Searcher:
     # -- public ---------------------------------------------------------------------------------
     def ask(self, question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None,
             method: str = "hybrid") -> Answer:
-        """The top-k passages for a question and whether they answer it (the evidence test)."""
+        """The top-k passages for a question and the verdict on them (answered / related /
+        not_found) with its reason. With the hybrid method and the shipped second stage, the best
+        candidates are re-ranked and judged by it; otherwise by the first stage's evidence test."""
         question = check_question(question)
         scored, tokens = self.rank(question, self.encode(question), doc_ids, method)
+        vocabulary = self.vocabulary(doc_ids)
+        missing = evidence.missing_names(question, vocabulary)
+        model = second_stage.load() if method == "hybrid" else None
+        if scored and model is not None:
+            scored, logits, feats = self.rerank(question, tokens, scored, model)
+            confidence = model.answerable(logits, feats, self.absent(tokens))
+            answered = confidence >= model.threshold
+            for s, p in zip(scored, second_stage.probability(logits)):
+                s.final = float(p)
+        elif scored:
+            v = evidence.judge(question, tokens, scored[0].similarity, self.passage(scored[0].row).text,
+                               self.lexical, vocabulary)
+            answered, confidence = v.answered, v.confidence
+        else:
+            answered, confidence = False, 0.0
+        verdict = "not_found" if missing or not scored else ("answered" if answered else "related")
         top = scored[: max(1, int(top_k))]
-        verdict = evidence.Verdict(False, 0.0)
-        if top:
-            verdict = evidence.judge(question, tokens, top[0].similarity, self.passage(top[0].row).text,
-                                     self.lexical, self.vocabulary(doc_ids))
+        shared = reasons.shared_words(question, self.passage(top[0].row).text, self.lexical.idf) if top else []
+        searched = len(doc_ids) if doc_ids else len(self.table.documents)
+        why = reasons.reason(verdict, missing=missing, shared=shared, confidence=confidence, searched=searched)
         hits = tuple(self.hit(s, i + 1) for i, s in enumerate(top))
-        return Answer(question, verdict.answered, hits, verdict.confidence)
+        return Answer(question, verdict == "answered", hits, confidence if verdict != "not_found" else 0.0,
+                      verdict, why)
 
     def rank(self, question: str, qvec: np.ndarray, doc_ids: list[str] | None = None,
              method: str = "hybrid", *, candidates: int | None = None) -> tuple[list[Scored], list[str]]:
@@ -121,7 +140,7 @@ class Searcher:
         p = self.passage(s.row)
         d = self.table.by_id[p.doc_id]
         return Hit(rank, p.doc_id, d.title, d.source, p.paragraph, p.start, p.end, p.text,
-                   self.highlight(s), s.fused)
+                   self.highlight(s), s.fused if s.final is None else s.final)
 
     def highlight(self, s: Scored) -> tuple[Offsets, ...]:
         """The passage's best-matching sentence as an absolute span (the whole passage if unsplit)."""
@@ -129,6 +148,37 @@ class Searcher:
         if not p.sentences:
             return ((p.start, p.end),)
         return (tuple(p.sentences[s.best_sentence]),)
+
+    # -- second stage -----------------------------------------------------------------------------
+    def term_weights(self, tokens: list[str]) -> dict[str, float]:
+        return features.term_weights(tokens, self.lexical.idf)
+
+    def absent(self, tokens: list[str]) -> float:
+        """IDF-weighted share of the question's terms that no document uses."""
+        weights = self.term_weights(tokens)
+        return float(sum(w for t, w in weights.items() if t not in self.lexical.doc_freq))
+
+    def candidate_rows(self, scored: list[Scored]) -> list[dict]:
+        """What the second stage reads of each candidate: its cosines, BM25, text and sentences
+        (the best-matching one first)."""
+        rows = []
+        for s in scored:
+            p = self.passage(s.row)
+            doc = self.table.by_id[p.doc_id].text
+            sents = [doc[a:b] for a, b in p.sentences]
+            if sents:
+                sents.insert(0, sents.pop(s.best_sentence))
+            rows.append({"dense": s.dense, "sentence": s.sentence, "lexical": s.lexical, "text": p.text,
+                         "sentences": sents})
+        return rows
+
+    def rerank(self, question: str, tokens: list[str], scored: list[Scored], model,
+               depth: int = second_stage.DEPTH) -> tuple[list[Scored], np.ndarray, np.ndarray]:
+        """The first ``depth`` candidates re-ordered by the second stage (the rest after them),
+        with the re-ordered ones' logits and features."""
+        head, tail = scored[:depth], scored[depth:]
+        order, logits, feats = model.rerank(question, self.term_weights(tokens), self.candidate_rows(head))
+        return [head[i] for i in order] + tail, logits, feats
 
     # -- parts ------------------------------------------------------------------------------------
     def _lexical_weight(self, tokens: list[str]) -> float:

@@ -191,9 +191,11 @@ def test_ask_json_contract(model_runs, site):
     lines = r.out.splitlines()
     assert len(lines) == 1
     data = json.loads(lines[0])
-    assert set(data) == {"question", "answered", "passages"}
+    assert set(data) == {"question", "answered", "verdict", "reason", "confidence", "passages"}
     assert data["question"] == "Who voiced disagreement directly to Putin?"
-    assert isinstance(data["answered"], bool)
+    assert isinstance(data["answered"], bool) and data["answered"] == (data["verdict"] == "answered")
+    assert data["verdict"] in ("answered", "related", "not_found") and data["reason"].endswith(".")
+    assert 0.0 <= data["confidence"] <= 1.0
     assert len(data["passages"]) == 3
     check_passages(data["passages"], site.corpus)
 
@@ -207,8 +209,8 @@ def test_ask_batch_json_one_object_per_line_in_order(model_runs, site):
         if row["id"] == "q-\u00e9":  # a bad line gets an error object; the others still run
             assert row["answered"] is False and row["passages"] == [] and row["error"]
             continue
-        assert set(row) == {"id", "question", "answered", "passages"}
-        assert isinstance(row["answered"], bool)
+        assert set(row) == {"id", "question", "answered", "verdict", "reason", "confidence", "passages"}
+        assert isinstance(row["answered"], bool) and row["answered"] == (row["verdict"] == "answered")
         assert len(row["passages"]) == 2
         check_passages(row["passages"], site.corpus)
     assert rows[0]["question"] == "Who voiced disagreement directly to Putin?"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from qa import Answer, Block, Comparison, DocCoverage, Document, TextSpan
 from qa.present import html as render
 from qa.present.links import open_href, span_href
-from qa.present.text import ANSWERED, CLOSEST, NOT_ANSWERED
+from qa.present.text import ANSWERED, CLOSEST, NOT_ANSWERED, RELATED
 from tests.conftest import make_hit
 
 
@@ -20,8 +20,11 @@ def test_answer_html_escapes_and_numbers_citations():
 
 
 def test_answer_html_not_answered_uses_fixed_wording():
-    out = render.answer_html(Answer("q", False, (make_hit(),)), href=open_href)
-    assert NOT_ANSWERED in out and CLOSEST in out and ANSWERED not in out
+    out = render.answer_html(Answer("q", False, (make_hit(),), verdict="not_found", reason="No <x>."), href=open_href)
+    assert NOT_ANSWERED in out and CLOSEST in out and ANSWERED not in out and "No &lt;x&gt;." in out
+    related = render.answer_html(Answer("q", False, (make_hit(),), reason="Why."), href=open_href)
+    assert "qa-related" in related and RELATED in related and "Why." in related
+    assert NOT_ANSWERED not in related and ANSWERED not in related
 
 
 def test_spans_html_keeps_text_verbatim_and_clips_spans():

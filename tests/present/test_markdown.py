@@ -11,7 +11,7 @@ from tests.conftest import make_hit
 def test_conversation_markdown_holds_every_citation():
     hit = make_hit(text="Putin lives in a bubble.", highlight=((100, 124),))
     turns = [Turn("Is Putin isolated?", Answer("x", True, (hit,)), "Is Putin isolated?", ""),
-             Turn("and why?", Answer("y", False, (hit,)), None, "Follow-up: searched “Is Putin isolated? and why?”.")]
+             Turn("and why?", Answer("y", False, (hit,), verdict="not_found"), None, "Follow-up: searched “Is Putin isolated? and why?”.")]
     md = conversation_markdown(turns)
     assert md.startswith("# Conversation")
     assert "### Is Putin isolated?" in md and "### and why?" in md

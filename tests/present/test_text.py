@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from qa import Answer, Comparison, DocCoverage, Hit
 from qa.present.markdown import answer_markdown, md_escape
-from qa.present.text import CLOSEST, NOT_ANSWERED, answer_text, citation, comparison_text, marked
+from qa.present.text import ANSWERED, CLOSEST, NOT_ANSWERED, RELATED, answer_text, citation, comparison_text, marked
 
 HIT = Hit(1, "a", "Title", "Src", 3, 100, 124, "One two. Three *four*.", ((109, 124),), 0.9)
 
@@ -18,13 +18,19 @@ def test_answer_text_answered_and_not():
     out = answer_text(Answer("Q?", True, (HIT,)))
     assert out == ("Q: Q?\n\nPassages that answer it:\n\n[1] Title — Src, paragraph 3 (chars 100–124)\n"
                    "    One two. »Three *four*.«\n")
-    no = answer_text(Answer("Q?", False, (HIT,)))
-    assert f"{NOT_ANSWERED}\n{CLOSEST}" in no
+    no = answer_text(Answer("Q?", False, (HIT,), verdict="not_found", reason="No searched document mentions “X”."))
+    assert f"{NOT_ANSWERED}\nNo searched document mentions “X”.\n{CLOSEST}" in no
+    related = answer_text(Answer("Q?", False, (HIT,), verdict="related", reason="The closest passages mention “two”."))
+    assert f"The closest passages mention “two”.\n{RELATED}" in related
+    assert NOT_ANSWERED not in related and ANSWERED not in related
 
 
 def test_answer_markdown_escapes_and_quotes():
-    md = answer_markdown(Answer("Why <b>?", False, (HIT,)))
-    assert md.startswith("### Why &lt;b&gt;?\n\n**The documents do not answer this question.**\n\n" + CLOSEST)
+    md = answer_markdown(Answer("Why <b>?", False, (HIT,), verdict="not_found", reason="No <b>."))
+    assert md.startswith("### Why &lt;b&gt;?\n\n**The documents do not answer this question.**\n\n*No &lt;b&gt;\\.*\n\n"
+                         + CLOSEST)
+    related = answer_markdown(Answer("Why?", False, (HIT,), reason="Some reason."))
+    assert related.startswith("### Why?\n\n*Some reason\\.*\n\n" + RELATED)
     assert "1. *Title*, Src, paragraph 3 (chars 100–124)" in md
     assert "   > One two\\. **Three \\*four\\*\\.**" in md
 

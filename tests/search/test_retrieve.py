@@ -145,8 +145,8 @@ def test_captions_and_titles_are_never_returned(engine):
 def test_json_shape_matches_the_contract(engine):
     ans = engine.ask("Who voiced disagreement?", top_k=3)
     data = ans.to_json()
-    assert set(data) == {"question", "answered", "passages"}
-    assert isinstance(data["answered"], bool)
+    assert set(data) == {"question", "answered", "verdict", "reason", "confidence", "passages"}
+    assert isinstance(data["answered"], bool) and data["answered"] == (data["verdict"] == "answered")
     for p in data["passages"]:
         assert set(p) == HIT_KEYS
         assert isinstance(p["paragraph"], int) and p["paragraph"] >= 1
