@@ -38,14 +38,22 @@ def run() -> dict:
     from .common import project_env
 
     out = {}
-    sci = ["eval", "--beir", str(SHARED / "datasets" / "scifact"), "--split", "test", "--method", METHODS]
+    sci = ["eval", "--beir", str(SHARED / "datasets" / "scifact"), "--split", "test", "--method", METHODS + ",rerank"]
     out["scifact"] = (*qa_eval(sci), sci)
     sq = ["eval", "--squad", str(SHARED / "datasets" / "squad" / "dev-v1.1.json"), "--method", METHODS]
     out["squad"] = (*qa_eval(sq), sq)
+    held = ["eval", "--squad", str(SHARED / "datasets" / "squad" / "dev-v1.1.json"), "--articles", "39-48",
+            "--method", METHODS + ",rerank"]
+    out["held_out"] = (*qa_eval(held), held)
     with temp_project() as root:
         dev = ["--corpus", str(root / "corpus"), "--index", str(root / "index"), "eval", "--data", str(DEV_DATA),
                "--method", METHODS]
-        rows, took, note = qa_eval(dev, project_env(root))
+        rows = []
+        for stage in ("off", "on"):
+            got, took, note = qa_eval(dev, dict(project_env(root), QA_SECOND_STAGE=stage))
+            for row in got:
+                row["method"] += " + second stage" if stage == "on" else ""
+            rows += got if stage == "on" else [x for x in got if x["method"] == "hybrid"]
         out["dev"] = (rows, took, note, ["eval", "--data", "../shared/eval", "--method", METHODS])
     return out
 
@@ -90,14 +98,40 @@ def render(r: dict) -> str:
           f"gold paragraph. The product's dense score is max(passage cosine, best sentence cosine), hence dense above "
           f"the plain baseline.\n\n{t2}\n\n{verdict}\n")
 
+    rows, took, note, args = r["held_out"]
+    t4 = table(["method", "hit@1", "hit@5", "MRR@10", "answerability AUROC", "answered (answerable)",
+                "abstained (near miss, off topic)", "balanced"],
+               [[x["method"], _f(x, "hit@1"), _f(x, "hit@5"), _f(x, "mrr@10"), _f(x, "auroc"), _f(x, "answered_rate"),
+                 _f(x, "abstain_rate"), _f(x, "abstain_balanced")] for x in rows])
+    s4 = (f"### SQuAD v1.1 dev, held-out articles 39-48 ({rows[0]['queries']} questions, {rows[0]['passages']} "
+          f"paragraphs)\n\n`{cmd(args)}` ({took:.0f} s)\n\nThe second stage was fitted on articles 1-38 only "
+          "(`python -m training.second_stage`). Answerability: each question searched within its own article "
+          "(answerable), within it without the answering paragraph (near miss) and within another article (off "
+          "topic); v1 (the hybrid row) is the first stage's evidence test, rerank the second stage's verdict.\n\n"
+          f"{t4}\n\n{reliability_table()}\n")
+
     rows, took, note, args = r["dev"]
-    t3 = table(["method", "hit@1", "hit@3", "MRR@10", "answered (answerable)", "abstained (unanswerable)",
+    t3 = table(["method (Engine.ask)", "hit@1", "hit@3", "MRR@10", "answered (answerable)", "abstained (unanswerable)",
                 "abstain balanced", "coverage acc"],
                [[x["method"], _f(x, "hit@1"), _f(x, "hit@3"), _f(x, "mrr@10"), _f(x, "answered_rate"),
                  _f(x, "abstain_rate"), _f(x, "abstain_balanced"), _f(x, "coverage_acc")] for x in rows])
     s3 = (f"### Development sets (../shared/eval, {rows[0]['queries']} questions)\n\n`{cmd(args)}` "
-          f"(index built in a temp folder from a copy of corpus/; {took:.0f} s)\n\n{t3}\n")
-    return f"{s1}\n{s2}\n{s3}"
+          f"(index built in a temp folder from a copy of corpus/; run with QA_SECOND_STAGE=off and on; a sanity "
+          f"check, never tuned on)\n\n{t3}\n")
+    return f"{s1}\n{s2}\n{s4}\n{s3}"
+
+
+def reliability_table() -> str:
+    """The held-out reliability table the training run wrote beside the model."""
+    import json
+
+    from qa.search.second_stage import MODEL_FILE
+
+    held = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["held_out"]
+    rows = [[b["bin"], b["cases"], f"{b['predicted']:.3f}", f"{b['observed']:.3f}"] for b in held["reliability"]]
+    return ("Reliability of the verdict's probability on the same held-out cases (one third answerable; the model "
+            "was fitted with balanced classes, so it reads as calibrated to a 50/50 prior):\n\n"
+            + table(["probability", "cases", "mean predicted", "share answerable"], rows))
 
 
 def main(argv=None) -> dict:

@@ -81,6 +81,9 @@ class Settings:
     model_cache_dir: Path = field(default_factory=lambda: _env_path("QA_MODEL_CACHE", PROJECT_ROOT / ".cache" / "models"))
     batch_size: int = 32
     threads: int = field(default_factory=_env_threads)
+    #: Re-rank and judge answers with the shipped second stage (QA_SECOND_STAGE=off: the first
+    #: stage's order and evidence test, as in v1).
+    second_stage: bool = field(default_factory=lambda: os.environ.get("QA_SECOND_STAGE", "on").lower() != "off")
     #: Embeddings of benchmark texts (``qa eval --beir/--squad``), kept between runs.
     cache_dir: Path = field(default_factory=lambda: _env_path("QA_CACHE_DIR", PROJECT_ROOT / "bench" / "cache"))
     #: The development sets ``qa eval`` scores by default (a folder like ../shared/eval); None: none set.

@@ -14,6 +14,7 @@ from .index.embed import Embedder
 from .index.encoders import embedder_for
 from .index.manifest import Manifest
 from .ingest import add_files
+from .search import second_stage
 from .search.compare import compare
 from .search.retrieve import Searcher
 from .types import Answer, Comparison, Document
@@ -32,7 +33,8 @@ class Engine:
         self.settings = settings
         self.embedder = embedder
         self.version = version
-        self.searcher = Searcher(version.table, version.vectors, version.lexical, embedder)
+        self.searcher = Searcher(version.table, version.vectors, version.lexical, embedder,
+                                 second_stage.load() if settings.second_stage else None)
         self._lock = threading.Lock()
         self._overview_lock = threading.Lock()  # one computation at a time: it writes the cache
         self.last_update: UpdateReport | None = None

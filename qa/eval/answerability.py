@@ -52,13 +52,13 @@ def first_stage(searcher, evalset: EvalSet, qvecs: dict[str, np.ndarray], qids: 
     out = []
     for qid in qids:
         question = evalset.queries[qid]
-        gold_id = next(iter(evalset.qrels[qid]))
+        golds = set(evalset.qrels[qid])
         scope = doc_ids(qid) if callable(doc_ids) else doc_ids
         scored, tokens = searcher.rank(question, qvecs[qid], scope, "hybrid")
         if drop_gold:
-            scored = [s for s in scored if searcher.passage(s.row).passage_id != gold_id]
+            scored = [s for s in scored if searcher.passage(s.row).passage_id not in golds]
         scored = scored[:DEPTH]
-        gold = next((i for i, s in enumerate(scored) if searcher.passage(s.row).passage_id == gold_id), -1)
+        gold = next((i for i, s in enumerate(scored) if searcher.passage(s.row).passage_id in golds), -1)
         out.append(Searched(question, tokens, scored, gold))
     return out
 
@@ -72,6 +72,22 @@ def verdict_cases(searcher, evalset: EvalSet, qvecs, qids, seed: int) -> tuple[l
     near = first_stage(searcher, evalset, qvecs, qids, lambda q: [article[q]], drop_gold=True)
     other = first_stage(searcher, evalset, qvecs, qids, lambda q: [rng.choice([d for d in docs if d != article[q]])])
     return own + near + other, np.array([1] * len(own) + [0] * (len(near) + len(other)))
+
+
+def corpus_cases(searcher, evalset: EvalSet, qvecs, qids) -> tuple[list[Searched], np.ndarray]:
+    """For a BEIR-style set (one passage per document): each query over the whole corpus (1) and
+    over the corpus without its relevant documents (0: the nearest remaining are near misses)."""
+    full = first_stage(searcher, evalset, qvecs, qids)
+    near = first_stage(searcher, evalset, qvecs, qids, drop_gold=True)
+    return full + near, np.array([1] * len(full) + [0] * len(near))
+
+
+def corpus_report(searcher, evalset: EvalSet, qvecs: dict, model) -> dict:
+    """v1 against the second stage on answerability over a BEIR-style set (``corpus_cases``)."""
+    cases, y = corpus_cases(searcher, evalset, qvecs, sorted(evalset.queries))
+    v1_score, v1_answered = first_stage_scores(searcher, cases)
+    return {"cases": len(cases), "v1": answerability_figures(v1_score, y, None, decided=v1_answered),
+            "second_stage": answerability_figures(second_stage_scores(searcher, model, cases), y, model.threshold)}
 
 
 def ranking_figures(searched: list[Searched], orders: list[list[int]]) -> dict:

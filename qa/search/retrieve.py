@@ -58,8 +58,9 @@ class Searcher:
     """Answers questions from one loaded index (its passage table, vector index and BM25).
     Thread-safe for reading."""
 
-    def __init__(self, table: PassageTable, vector_index, lexical: BM25, embedder):
+    def __init__(self, table: PassageTable, vector_index, lexical: BM25, embedder, model=None):
         self.table = table
+        self.model = model  # the second stage (second_stage.SecondStage), or None: first stage only
         self.vectors = vector_index
         self.lexical = lexical
         self.embedder = embedder
@@ -81,13 +82,13 @@ class Searcher:
     def ask(self, question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None,
             method: str = "hybrid") -> Answer:
         """The top-k passages for a question and the verdict on them (answered / related /
-        not_found) with its reason. With the hybrid method and the shipped second stage, the best
+        not_found) with its reason. With the hybrid method and a second stage (``model``), the best
         candidates are re-ranked and judged by it; otherwise by the first stage's evidence test."""
         question = check_question(question)
         scored, tokens = self.rank(question, self.encode(question), doc_ids, method)
         vocabulary = self.vocabulary(doc_ids)
         missing = evidence.missing_names(question, vocabulary)
-        model = second_stage.load() if method == "hybrid" else None
+        model = self.model if method == "hybrid" else None
         if scored and model is not None:
             scored, logits, feats = self.rerank(question, tokens, scored, model)
             confidence = model.answerable(logits, feats, self.absent(tokens))
@@ -168,8 +169,9 @@ class Searcher:
             sents = [doc[a:b] for a, b in p.sentences]
             if sents:
                 sents.insert(0, sents.pop(s.best_sentence))
-            rows.append({"dense": s.dense, "sentence": s.sentence, "lexical": s.lexical, "text": p.text,
-                         "sentences": sents})
+            # a passage not split into sentences is its own one sentence
+            rows.append({"dense": s.dense, "sentence": s.sentence if sents else s.dense, "lexical": s.lexical,
+                         "text": p.text, "sentences": sents})
         return rows
 
     def rerank(self, question: str, tokens: list[str], scored: list[Scored], model,

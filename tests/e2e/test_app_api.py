@@ -1,6 +1,8 @@
 """The HTTP API through gradio_client: 8 concurrent clients asking 24 questions each.
 
-Every answer must have a gold passage in its top 3 (the rule of ../shared/eval/README.md: a
+No answer may be "not found" (each question is about the articles; whether a passage is judged
+to answer is the verdict model's call and is recorded, not asserted), and every answer must have
+a gold passage in its top 3 (the rule of ../shared/eval/README.md: a
 passage counts when its text contains a gold phrase after straightening curly quotes, collapsing
 white space and lower-casing). Latency p50/p95 is measured and recorded, not asserted.
 """
@@ -62,6 +64,7 @@ def test_eight_concurrent_clients_get_gold_passages_in_top_3(app_server, questio
     from gradio_client import Client
 
     latencies: list[float] = []
+    verdicts: list[str] = []
     misses: list[tuple[str, str]] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -78,8 +81,9 @@ def test_eight_concurrent_clients_get_gold_passages_in_top_3(app_server, questio
                 dt = time.perf_counter() - t0
                 with lock:
                     latencies.append(dt)
-                    if not out["answered"]:
-                        misses.append((q["id"], "not answered"))
+                    verdicts.append(out["verdict"])
+                    if out["verdict"] == "not_found":  # a question about the articles always finds something
+                        misses.append((q["id"], "not found"))
                     elif not any(relevant(p, q["gold"]) for p in out["passages"][:3]):
                         misses.append((q["id"], "no gold passage in the top 3"))
         except Exception as exc:  # reported below; a thread must not die silently
@@ -99,6 +103,7 @@ def test_eight_concurrent_clients_get_gold_passages_in_top_3(app_server, questio
     record("api_8x24_p50_ms", round(1000 * statistics.median(latencies), 1))
     record("api_8x24_p95_ms", round(1000 * percentile(latencies, 0.95), 1))
     record("api_8x24_wall_s", round(wall, 2))
+    record("api_8x24_answered_rate", round(verdicts.count("answered") / len(verdicts), 3))
     assert not misses, sorted(set(misses))
 
 

@@ -58,9 +58,13 @@ def test_ask_cites_the_right_article_and_opens_the_reader(page, app_server):
     reply = ask(page, question)
     shot(page, "01-ask-citation")
 
-    answered = verdict_of(reply)
-    expected = render.ANSWERED if answered else render.NOT_ANSWERED
-    assert reply.locator(".qa-verdict").inner_text().strip() == expected
+    if verdict_of(reply):
+        assert reply.locator(".qa-verdict").inner_text().strip() == render.ANSWERED
+    else:  # judged related: the reason, then the passages under their own heading, never "answer it"
+        assert "qa-related" in reply.get_attribute("class")
+        assert reply.locator(".qa-reason").inner_text().strip().endswith(".")
+        assert reply.locator(".qa-closest").inner_text().strip() == render.RELATED
+        assert render.ANSWERED not in reply.inner_text()
     first = reply.locator(".qa-hit").first
     assert first.locator(".qa-num").inner_text().strip() == "[1]"
     assert first.locator(".qa-title").inner_text().strip() == ARTICLE_A
@@ -92,6 +96,7 @@ def test_unanswerable_question_says_so(page, app_server):
     reply = ask(page, "What did the Pope say about the war?")
     shot(page, "03-not-answered")
     assert reply.locator(".qa-verdict").inner_text().strip() == render.NOT_ANSWERED
+    assert reply.locator(".qa-reason").inner_text().strip() == "No searched document mentions “Pope”."
     assert reply.locator(".qa-closest").inner_text().strip() == render.CLOSEST
     assert render.ANSWERED not in reply.inner_text()
 

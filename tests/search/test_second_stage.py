@@ -92,3 +92,15 @@ def test_engine_verdicts_carry_reasons(engine):
         assert engine.document(h.doc_id).text[h.start:h.end] == h.text
     scores = [h.score for h in ans.passages]
     assert scores == sorted(scores, reverse=True)  # the second stage's order, its probabilities
+
+
+def test_second_stage_can_be_turned_off(engine, monkeypatch):
+    from qa import Settings
+
+    monkeypatch.setenv("QA_SECOND_STAGE", "off")
+    settings = Settings(corpus_dir=engine.settings.corpus_dir, index_dir=engine.settings.index_dir, model="fake")
+    assert settings.second_stage is False
+    first = Engine.open(settings, embedder=FakeEmbedder())
+    assert first.searcher.model is None and engine.searcher.model is not None
+    ans = first.ask("Who confronted Putin about the conduct of the war?")
+    assert ans.verdict in ("answered", "related") and ans.reason
