@@ -3,17 +3,18 @@
     python -m bench.run_all [--long]
 
 Quick set (``make bench``, about 10 minutes on 2 cores): latency, ingest, encoders, scale (10K, 100K),
-cold start, load (8/32/64 clients), micro-batching.
+cold start, load (8/32/64 clients), micro-batching, second-stage latency.
 ``--long`` adds 1M passages to the scale benchmark (HNSW build ~12 min), all 48 SQuAD articles to
-the ingestion corpus, and the retrieval-quality runs (``bench.quality``: SciFact, SQuAD, dev sets;
-tens of minutes the first time, while the embedding cache fills).
+the ingestion corpus, the retrieval-quality runs (``bench.quality``: SciFact, SQuAD, held-out SQuAD
+and dev sets; tens of minutes the first time, while the embedding cache fills) and the MaxSim
+experiment (several minutes: token vectors are not cached).
 """
 from __future__ import annotations
 
 import argparse
 import time
 
-from . import cold_start, encoders, ingest, latency, load, microbatch, quality, scale
+from . import cold_start, encoders, ingest, latency, load, maxsim_experiment, microbatch, quality, scale, second_stage
 
 
 def main(argv=None) -> int:
@@ -26,9 +27,11 @@ def main(argv=None) -> int:
              ("scale", lambda: scale.main(["--long"] if args.long else [])),
              ("cold_start", lambda: cold_start.main([])),
              ("load", lambda: load.main([])),
-             ("microbatch", lambda: microbatch.main([]))]
+             ("microbatch", lambda: microbatch.main([])),
+             ("second_stage", lambda: second_stage.main([]))]
     if args.long:
         steps.append(("quality", lambda: quality.main([])))
+        steps.append(("maxsim", lambda: maxsim_experiment.main(["--scifact"])))
     took = {}
     for name, fn in steps:
         t = time.perf_counter()

@@ -28,7 +28,8 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
+    def _forward(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(token vectors of the last layer, attention mask), padded to the batch's longest text."""
         enc = self.tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in enc)
         ids = np.zeros((len(enc), width), dtype=np.int64)
@@ -38,9 +39,27 @@ class OnnxEncoder:
             n = len(e.ids)
             ids[i, :n], mask[i, :n], types[i, :n] = e.ids, e.attention_mask, e.type_ids
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        return hidden, mask
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        hidden, mask = self._forward(texts)
         summed = (hidden * mask[..., None]).sum(axis=1)
         vecs = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+    def token_vectors(self, texts: list[str]) -> list[np.ndarray]:
+        """Per text, its tokens' unit vectors (the special [CLS] and [SEP] left out), for late
+        interaction (MaxSim); float16 to halve their memory."""
+        texts = list(texts)
+        out: list[np.ndarray] = [np.zeros((0, self.dim), np.float16)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            hidden, mask = self._forward([texts[i] for i in rows])
+            for j, i in enumerate(rows):
+                v = hidden[j, 1:int(mask[j].sum()) - 1]
+                out[i] = (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float16)
+        return out
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors in input order; texts are batched by length so a batch pads little."""

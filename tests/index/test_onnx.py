@@ -34,6 +34,19 @@ def test_vectors_match_sentence_transformers(onnx_embedder, corpus_copy):
     assert cos.min() >= PARITY_MIN and cos.min() > 0.9999
 
 
+def test_token_vectors_are_the_last_layer_without_special_tokens(onnx_embedder):
+    encoder = onnx_embedder._load()
+    texts = ["Who confronted Putin?", "A longer sentence about the partial mobilisation in Russia.", "word " * 600]
+    toks = encoder.token_vectors(texts)
+    hidden, mask = encoder._forward([texts[0]])
+    n = len(encoder.tokenizer.encode(texts[0]).ids)
+    assert toks[0].shape == (n - 2, encoder.dim) and toks[0].dtype == np.float16
+    expected = hidden[0, 1:n - 1] / np.linalg.norm(hidden[0, 1:n - 1], axis=1, keepdims=True)
+    assert np.allclose(toks[0].astype(np.float32), expected, atol=2e-3)
+    assert toks[2].shape[0] == 254  # truncated at 256 tokens, as the pooled vector is
+    assert np.allclose(np.linalg.norm(toks[1].astype(np.float32), axis=1), 1.0, atol=2e-3)
+
+
 def test_the_export_is_keyed_by_the_weights_and_records_its_parity(onnx_embedder):
     onnx_embedder.encode(["x"])
     folder = export_folder(onnx_embedder.model_cache, onnx_embedder.weights_sha256)
