@@ -128,6 +128,23 @@ def onnx_scores(path: Path, tokenizer_file: Path, pairs, max_length: int, batch:
     return np.concatenate(out) if out else np.zeros(0)
 
 
+def write_results(report_file: Path) -> None:
+    """The run's report as the cross-encoder section of bench/RESULTS.md."""
+    from bench.common import table, write_section
+
+    r = json.loads(Path(report_file).read_text(encoding="utf-8"))
+    rows = [[name, f"{r[f'held_out_auroc_{key}']:.4f}", f"{r.get(f'max_abs_diff_vs_torch_{key}', 0.0):.4f}",
+             f"{r[f'bytes_{key}'] / 1e6:.1f} MB" if f"bytes_{key}" in r else "-"]
+            for name, key in (("torch", "torch"), ("ONNX fp32", "model.onnx"), ("ONNX int8", "model.int8.onnx"))]
+    body = (f"{r['training_pairs']:,} pairs from SQuAD dev articles {r['articles']} (seed {r['seed']}, {r['steps']} steps "
+            f"of {r['batch']}, max length {r['max_length']}, {r['train_seconds']:.0f} s on 2 cores); held-out pairs from "
+            f"articles {r['held_out']}: the answer sentence against sentences of its paragraph and of another paragraph.\n\n"
+            + table(["model", "held-out pair AUROC", "max |logit - torch|", "file"], rows)
+            + "\n\nNot shipped or used by the product yet.\n")
+    write_section("cross_encoder", "Cross-encoder trained here (experiment)", body,
+                  f"python -m training.cross_encoder --steps {r['steps']}")
+
+
 def main(argv=None) -> int:
     go_offline()
     import torch
@@ -182,6 +199,7 @@ def main(argv=None) -> int:
         report[f"sha256_{name}"] = file_sha256(out / name)
     (out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(json.dumps(report, indent=1))
+    write_results(out / "report.json")
     return 0
 
 
