@@ -139,7 +139,7 @@ def write_results(report_file: Path) -> None:
     body = (f"{r['training_pairs']:,} pairs from SQuAD dev articles {r['articles']} (seed {r['seed']}, {r['steps']} steps "
             f"of {r['batch']}, max length {r['max_length']}, {r['train_seconds']:.0f} s on 2 cores); held-out pairs from "
             f"articles {r['held_out']}: the answer sentence against sentences of its paragraph and of another paragraph.\n\n"
-            + table(["model", "held-out pair AUROC", "max |logit - torch|", "file"], rows)
+            + table(["model", "held-out pair AUROC", "max abs logit diff vs torch", "file"], rows)
             + "\n\nNot shipped or used by the product yet.\n")
     write_section("cross_encoder", "Cross-encoder trained here (experiment)", body,
                   f"python -m training.cross_encoder --steps {r['steps']}")
