@@ -54,6 +54,8 @@ def run(args) -> int:
 
     methods = parse_methods(args.method)
     settings = settings_from(args).with_(cache_dir=args.cache, eval_data=args.data)
+    if args.articles and not args.squad:
+        raise BadInput("--articles selects SQuAD articles; use it with --squad FILE")
     if args.limit is not None and args.limit < 1:
         raise BadInput(f"--limit must be at least 1, got {args.limit}")
     if args.beir or args.squad:
@@ -89,8 +91,6 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
     else:
         evalset = load_squad(Path(args.squad), sentences=args.sentences != "off", progress=progress)
     if args.articles:
-        if not args.squad:
-            raise BadInput("--articles selects SQuAD articles; use it with --squad FILE")
         evalset = subset(evalset, parse_articles(args.articles))
     if args.limit:
         keep = list(evalset.queries)[: args.limit]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import BadInput
 from ..search import evidence
 from ..search.features import question_features
 from ..search.second_stage import DEPTH
@@ -20,10 +21,12 @@ from .datasets import EvalSet
 
 
 def parse_articles(spec: str) -> list[int]:
-    """"1-38" or "5,7,9-12" -> 1-based article numbers."""
+    """"1-38" or "5,7,9-12" -> 1-based article numbers; BadInput for anything else."""
     out = []
     for part in spec.split(","):
         a, _, b = part.strip().partition("-")
+        if not a.isdigit() or not (b or a).isdigit() or int(a) < 1 or int(b or a) < int(a):
+            raise BadInput(f"--articles {spec!r}: give 1-based article numbers and ranges, e.g. 39-48 or 1,3-5")
         out += list(range(int(a), int(b or a) + 1))
     return out
 
@@ -31,6 +34,8 @@ def parse_articles(spec: str) -> list[int]:
 def subset(evalset: EvalSet, articles: list[int]) -> EvalSet:
     """The set restricted to the given 1-based articles (file order) and their questions."""
     docs = [evalset.documents[i - 1] for i in articles if 0 < i <= len(evalset.documents)]
+    if not docs:
+        raise BadInput(f"{evalset.name} has {len(evalset.documents)} articles; none of {articles[0]}-{articles[-1]}")
     ids = {d.doc_id for d in docs}
     qids = [q for q, rel in evalset.qrels.items() if next(iter(rel)).split("#")[0] in ids]
     return EvalSet(f"{evalset.name}[{articles[0]}-{articles[-1]}]", docs, {q: evalset.queries[q] for q in qids},
@@ -64,13 +69,16 @@ def first_stage(searcher, evalset: EvalSet, qvecs: dict[str, np.ndarray], qids: 
 
 
 def verdict_cases(searcher, evalset: EvalSet, qvecs, qids, seed: int) -> tuple[list[Searched], np.ndarray]:
-    """Each question within its own article (1), without its paragraph (0), in another article (0)."""
+    """Each question within its own article (1), without its paragraph (0), in another article (0;
+    when there is one)."""
     rng = random.Random(seed)
     article = {q: next(iter(evalset.qrels[q])).split("#")[0] for q in qids}
     docs = [d.doc_id for d in evalset.documents]
     own = first_stage(searcher, evalset, qvecs, qids, lambda q: [article[q]])
     near = first_stage(searcher, evalset, qvecs, qids, lambda q: [article[q]], drop_gold=True)
-    other = first_stage(searcher, evalset, qvecs, qids, lambda q: [rng.choice([d for d in docs if d != article[q]])])
+    elsewhere = qids if len(docs) > 1 else []
+    other = first_stage(searcher, evalset, qvecs, elsewhere,
+                        lambda q: [rng.choice([d for d in docs if d != article[q]])])
     return own + near + other, np.array([1] * len(own) + [0] * (len(near) + len(other)))
 
 

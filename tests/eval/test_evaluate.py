@@ -179,6 +179,26 @@ def test_cli_eval_json_lists_one_object_per_method(beir_dir, tmp_path, fake_embe
     assert rows[0]["mrr@10"] == pytest.approx(0.8333, abs=1e-4)
 
 
+def test_cli_eval_squad_articles_adds_answerability(squad_file, tmp_path, fake_embedder, monkeypatch, capsys):
+    import qa.index.encoders
+    from qa.cli import main
+
+    monkeypatch.setattr(qa.index.encoders, "embedder_for", lambda settings: fake_embedder)
+    code = main(["eval", "--squad", str(squad_file), "--articles", "1-2", "--method", "hybrid,rerank", "--json",
+                 "--cache", str(tmp_path / "cache")])
+    assert code == 0
+    rows = {r["method"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {"hybrid", "rerank"} and rows["rerank"]["queries"] == 3
+    for r in rows.values():  # v1 on the hybrid row, the second stage on the rerank row
+        assert {"auroc", "answered_rate", "abstain_rate", "abstain_balanced"} <= set(r)
+        assert 0.0 <= r["auroc"] <= 1.0
+    assert main(["eval", "--squad", str(squad_file), "--articles", "2", "--json", "--cache",
+                 str(tmp_path / "cache")]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["queries"] == 1  # article 2's one question
+    beir = main(["eval", "--beir", str(squad_file.parent), "--articles", "1"])
+    assert beir == 2 and "--squad" in capsys.readouterr().err
+
+
 def test_cli_eval_bad_method_is_one_clear_line(beir_dir, capsys):
     from qa.cli import main
 
