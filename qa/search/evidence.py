@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..text import names_in, tokenize
+from .features import absent_share, term_weights
+from .features import coverage as text_coverage
 
 W_COVERAGE = 0.25
 W_ABSENT = 0.25
@@ -55,19 +57,12 @@ def signals(question: str, tokens: list[str], similarity: float, passage_text: s
     searched documents (default: the whole corpus) where names and terms are looked for.
     """
     vocabulary = lexical.doc_freq if vocabulary is None else vocabulary
-    passage_terms = set(tokenize(passage_text))
-    uniq = list(dict.fromkeys(tokens))
-    idf = np.array([lexical.idf(t) for t in uniq]) if uniq else np.zeros(0)
-    total = float(idf.sum()) or 1.0
-
-    def share(found) -> float:
-        return float(sum(w for t, w in zip(uniq, idf) if found(t)) / total) if uniq else 0.0
-
-    coverage = share(lambda t: t in passage_terms)
-    absent = share(lambda t: t not in lexical.doc_freq)
+    weights = term_weights(tokens, lexical.idf)
+    coverage = text_coverage(weights, passage_text)
+    absent = absent_share(weights, lexical.doc_freq)
     # words no document uses say nothing about which document covers a topic: leave them out
-    known = float(sum(w for t, w in zip(uniq, idf) if t in lexical.doc_freq))
-    in_scope = float(sum(w for t, w in zip(uniq, idf) if t in vocabulary) / known) if known else 0.0
+    known = sum(w for t, w in weights.items() if t in lexical.doc_freq)
+    in_scope = float(sum(w for t, w in weights.items() if t in vocabulary) / known) if known > 0 else 0.0
     missing = missing_names(question, vocabulary)
     return {"similarity": similarity, "coverage": coverage, "absent": absent, "in_scope": in_scope,
             "missing_names": missing, "evidence": similarity + W_COVERAGE * coverage - W_ABSENT * absent}

@@ -73,8 +73,14 @@ def term_weights(tokens: Sequence[str], idf) -> dict[str, float]:
 
 
 def coverage(weights: dict[str, float], text: str) -> float:
+    """The weighted share of the question's terms that ``text`` uses."""
     terms = set(tokenize(text))
     return float(sum(w for t, w in weights.items() if t in terms))
+
+
+def absent_share(weights: dict[str, float], known_terms) -> float:
+    """The weighted share of the question's terms outside ``known_terms`` (e.g. the corpus's)."""
+    return float(sum(w for t, w in weights.items() if t not in known_terms))
 
 
 def candidate_features(question: str, weights: dict[str, float], rows: list[dict]) -> np.ndarray:

@@ -156,8 +156,7 @@ class Searcher:
 
     def absent(self, tokens: list[str]) -> float:
         """IDF-weighted share of the question's terms that no document uses."""
-        weights = self.term_weights(tokens)
-        return float(sum(w for t, w in weights.items() if t not in self.lexical.doc_freq))
+        return features.absent_share(self.term_weights(tokens), self.lexical.doc_freq)
 
     def candidate_rows(self, scored: list[Scored]) -> list[dict]:
         """What the second stage reads of each candidate: its cosines, BM25, text and sentences
