@@ -80,7 +80,7 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
     from ..eval.answerability import parse_articles, subset
     from ..eval.cache import CachedEmbedder
     from ..eval.datasets import SPLITS, load_beir, load_squad
-    from ..eval.runner import evaluate_set
+    from ..eval.runner import build_searcher, evaluate_set
     from ..index.encoders import embedder_for
     from ..index.vectors import choose_kind
 
@@ -99,24 +99,24 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
         evalset.answers = {q: evalset.answers[q] for q in keep if q in evalset.answers}
     embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir, progress)
     kind = choose_kind(settings.index_kind, evalset.passages)
-    rows = evaluate_set(evalset, embedder, methods, index_kind=kind, progress=progress)
-    if args.articles:
-        _add_answerability(rows, evalset, embedder)
+    # answerability searches the same in-memory index as the ranking rows: built once
+    searcher = build_searcher(evalset, embedder, kind) if args.articles else None
+    rows = evaluate_set(evalset, embedder, methods, index_kind=kind, progress=progress, searcher=searcher)
+    if searcher is not None:
+        _add_answerability(rows, evalset, embedder, searcher)
     print(f"{evalset.name}: {len(evalset.queries)} queries, {evalset.passages} passages; embedded {embedder.encoded} "
           f"new texts (cache {embedder.folder}, {len(embedder)} vectors)", file=sys.stderr)
     return rows
 
 
-def _add_answerability(rows: list[dict], evalset, embedder) -> None:
+def _add_answerability(rows: list[dict], evalset, embedder, searcher) -> None:
     """Answerability of v1 (on the hybrid row) and of the second stage (on the rerank row)."""
     from ..eval.answerability import held_out_report
-    from ..eval.runner import build_searcher
     from ..search import second_stage
 
     model = second_stage.load()
     if model is None:
         return
-    searcher = build_searcher(evalset, embedder)
     qids = sorted(evalset.queries)
     qvecs = dict(zip(qids, embedder.encode([evalset.queries[q] for q in qids])))
     report = held_out_report(searcher, evalset, qvecs, model)

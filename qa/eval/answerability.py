@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import BadInput
 from ..search import evidence
 from ..search.features import question_features
-from ..search.second_stage import DEPTH
+from ..search.second_stage import DEPTH, probability
 from .datasets import EvalSet
 
 
@@ -149,11 +149,7 @@ def first_stage_scores(searcher, cases: list[Searched]) -> tuple[np.ndarray, np.
 
 def second_stage_scores(searcher, model, cases: list[Searched]) -> np.ndarray:
     """The second stage's probability that each case's best candidate answers it."""
-    out = []
-    for c in cases:
-        _, logits, feats = searcher.rerank(c.question, c.tokens, c.scored, model)
-        out.append(model.answerable(logits, feats, searcher.absent(c.tokens)))
-    return np.array(out)
+    return probability(model.verdict.logits(verdict_features(searcher, model, cases)))
 
 
 def verdict_features(searcher, model, cases: list[Searched]) -> np.ndarray:

@@ -124,10 +124,11 @@ def highlight_accuracy(searcher: Searcher, ranked: dict[str, list],
 
 
 def evaluate_set(evalset: EvalSet, embedder, methods: list[str], depth: int = DEPTH,
-                 index_kind: str = "flat", progress=None) -> list[dict]:
-    """One row of figures per method, all on the same in-memory index."""
+                 index_kind: str = "flat", progress=None, searcher: Searcher | None = None) -> list[dict]:
+    """One row of figures per method, all on the same in-memory index (``searcher`` when given,
+    else built here)."""
     t0 = time.perf_counter()
-    searcher = build_searcher(evalset, embedder, index_kind)
+    searcher = searcher or build_searcher(evalset, embedder, index_kind)
     build_s = time.perf_counter() - t0
     qids = list(evalset.queries)
     kw = {"desc": "embed queries"} if hasattr(embedder, "folder") else {}
