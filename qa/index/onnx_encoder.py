@@ -41,6 +41,13 @@ class OnnxEncoder:
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
         return hidden, mask
 
+    def _by_length(self, texts: list[str]):
+        """(row indexes, their texts) in batches of similar length, so a batch pads little."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            yield rows, [texts[i] for i in rows]
+
     def _batch(self, texts: list[str]) -> np.ndarray:
         hidden, mask = self._forward(texts)
         summed = (hidden * mask[..., None]).sum(axis=1)
@@ -52,10 +59,8 @@ class OnnxEncoder:
         interaction (MaxSim); float16 to halve their memory."""
         texts = list(texts)
         out: list[np.ndarray] = [np.zeros((0, self.dim), np.float16)] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            hidden, mask = self._forward([texts[i] for i in rows])
+        for rows, batch in self._by_length(texts):
+            hidden, mask = self._forward(batch)
             for j, i in enumerate(rows):
                 v = hidden[j, 1:int(mask[j].sum()) - 1]
                 out[i] = (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float16)
@@ -65,8 +70,6 @@ class OnnxEncoder:
         """Unit vectors in input order; texts are batched by length so a batch pads little."""
         texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            out[rows] = self._batch([texts[i] for i in rows])
+        for rows, batch in self._by_length(texts):
+            out[rows] = self._batch(batch)
         return out
