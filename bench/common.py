@@ -167,26 +167,41 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
+def app_process(root: Path):
+    """``python app.py`` on a free port over ``root``'s corpus and index: yield (process, url,
+    perf_counter at its start); the app (its whole process group) is stopped on exit."""
+    import signal
+    import subprocess
+    import sys
+
+    port = free_port()
+    env = dict(project_env(root), GRADIO_SERVER_PORT=str(port))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield proc, f"http://127.0.0.1:{port}/", t0
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@contextlib.contextmanager
 def running_app(root: Path, timeout: float = 240.0):
     """Start ``python app.py`` on a free port over ``root``'s corpus and index; yield
     (url, seconds from start to the first page answering HTTP 200), or (None, None) when there
     is no app.py or it serves no page within ``timeout``. The app is stopped on exit."""
-    import signal
-    import subprocess
-    import sys
     import urllib.request
 
-    app = ROOT / "app.py"
-    if not app.exists():
+    if not (ROOT / "app.py").exists():
         yield None, None
         return
-    port = free_port()
-    env = dict(project_env(root), GRADIO_SERVER_PORT=str(port))
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(app)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    url, took = f"http://127.0.0.1:{port}/", None
-    try:
+    with app_process(root) as (proc, url, t0):
+        took = None
         while time.perf_counter() - t0 < timeout and proc.poll() is None:
             try:
                 with urllib.request.urlopen(url, timeout=2) as resp:
@@ -196,10 +211,3 @@ def running_app(root: Path, timeout: float = 240.0):
             except OSError:
                 time.sleep(0.1)
         yield (url, took) if took is not None else (None, None)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()

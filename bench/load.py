@@ -19,15 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .common import ROOT, dev_questions, free_port, percentile, project_env, table, temp_project, write_section
+from .common import app_process, dev_questions, percentile, table, temp_project, write_section
 
 FIRST = "Who confronted Putin about the conduct of the war?"
 VIAS = ["gradio_client", "gradio_client-noverify", "REST"]
@@ -146,29 +143,16 @@ def run(clients: list[int], per_client: int, vias: list[str], timeout: float = 2
     with temp_project() as root:
         settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
         update_index(settings, embedder_for(settings))
-        port = free_port()
-        url = f"http://127.0.0.1:{port}/"
-        env = dict(project_env(root), GRADIO_SERVER_PORT=str(port))
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
+        with app_process(root) as (proc, url, t0):
             out["page"], out["first_answer"] = first_answer(url, t0, proc, timeout)
             if out["first_answer"] is None or out["page"] is None:
                 raise RuntimeError("the app did not answer within the timeout")
             for via in vias:
                 for n in clients:
                     rnd = run_round(via, url, proc.pid, n, per_client, questions)
-                    print(table(["via", "clients", "requests", "errors", "p50 ms", "p95 ms", "req/s", "CPU ms/req", "client CPU"],
-                                [rnd.row()]), flush=True)
+                    print(table(["via", "clients", "requests", "errors", "p50 ms", "p95 ms", "req/s", "CPU ms/req",
+                                 "client CPU"], [rnd.row()]), flush=True)
                     out["rounds"].append(rnd)
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
     return out
 
 
