@@ -8,6 +8,10 @@ and within another article (off topic), as ``qa eval --articles`` does; the cros
 the question against the best sentence of each of the ``--top`` re-ranked candidates and the
 case's score is the highest. Reported: AUROC of that score and of the shipped verdict, and of the
 two averaged as ranks, on the same cases.
+
+``--rank``: instead, re-rank each held-out question's best ``--top`` candidates (searched over all
+held-out articles, second-stage order) by the cross-encoder's best score over each candidate's
+first ``--sentences`` sentences, alone and as a weighted average of ranks with the second stage.
 """
 from __future__ import annotations
 
@@ -37,6 +41,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=str(ROOT / "build" / "cross_encoder" / "model.int8.onnx"))
     ap.add_argument("--top", type=int, default=5)
+    ap.add_argument("--rank", action="store_true", help="measure re-ranking instead of answerability")
+    ap.add_argument("--sentences", type=int, default=4, help="with --rank: sentences scored per candidate")
     args = ap.parse_args(argv)
     model_file = Path(args.model)
     settings = Settings()
@@ -46,6 +52,8 @@ def main(argv=None) -> None:
     qids = sorted(es.queries)
     qvecs = dict(zip(qids, embedder.encode([es.queries[q] for q in qids])))
     model = second_stage.load()
+    if args.rank:
+        return rank(args, searcher, es, qvecs, qids, model)
     cases, y = verdict_cases(searcher, es, qvecs, qids, 13)
     verdict = second_stage_scores(searcher, model, cases)
     pairs, owner = [], []
@@ -70,6 +78,53 @@ def main(argv=None) -> None:
             + table(["answerability score", "AUROC"], rows) + "\n")
     write_section("cross_encoder_answerability", "Cross-encoder as an answerability signal (experiment)", body,
                   "python -m bench.cross_encoder_experiment")
+
+
+def rank(args, searcher, es, qvecs, qids, model) -> None:
+    from qa.eval.answerability import first_stage, ranking_figures
+    from training.cross_encoder import onnx_scores
+
+    model_file = Path(args.model)
+    searched = first_stage(searcher, es, qvecs, qids)
+    pairs, owner, second = [], [], []
+    for i, c in enumerate(searched):
+        order = list(range(len(c.scored)))
+        if c.scored:
+            ranked = searcher.rerank(c.question, c.tokens, c.scored, model)[0]
+            order = [c.scored.index(s) for s in ranked]
+        second.append(order)
+        for j in order[:args.top]:
+            row = searcher.candidate_rows([c.scored[j]])[0]
+            for sentence in (row["sentences"] or [row["text"]])[:args.sentences]:
+                pairs.append((c.question, sentence, 0))
+                owner.append((i, j))
+    t = time.perf_counter()
+    scores = onnx_scores(model_file, model_file.parent / "tokenizer.json", pairs, 96)
+    took = time.perf_counter() - t
+    best: dict[tuple[int, int], float] = {}
+    for key, s in zip(owner, scores):
+        best[key] = max(best.get(key, -1e9), float(s))
+    rows = [["first stage (hybrid)", *_fmt(ranking_figures(searched, [list(range(len(c.scored))) for c in searched]))],
+            ["second stage (shipped)", *_fmt(ranking_figures(searched, second))]]
+    for w in (1.0, 0.5, 0.3):
+        orders = []
+        for i, order in enumerate(second):
+            head = order[:args.top]
+            by_ce = sorted(head, key=lambda j: -best[(i, j)])
+            mixed = sorted(head, key=lambda j: (w * by_ce.index(j) + (1 - w) * head.index(j), head.index(j)))
+            orders.append(mixed + order[args.top:])
+        label = "cross-encoder alone" if w == 1.0 else f"ranks mixed, cross-encoder weight {w}"
+        rows.append([f"top {args.top}: {label}", *_fmt(ranking_figures(searched, orders))])
+    body = (f"{len(searched):,} held-out questions (SQuAD dev articles 39-48, searched over all ten); the second "
+            f"stage's best {args.top} re-ranked by `{model_file.name}`, each candidate scored by its best of "
+            f"{args.sentences} sentences: {len(pairs):,} pairs in {took:.0f} s.\n\n"
+            + table(["order", "hit@1", "hit@5", "MRR@10"], rows) + "\n")
+    write_section("cross_encoder_rank", "Cross-encoder as a re-ranker (experiment)", body,
+                  f"python -m bench.cross_encoder_experiment --rank --sentences {args.sentences}")
+
+
+def _fmt(figures: dict) -> list[str]:
+    return [f"{figures['hit@1']:.4f}", f"{figures['hit@5']:.4f}", f"{figures['mrr@10']:.4f}"]
 
 
 if __name__ == "__main__":
