@@ -3,6 +3,7 @@ and the corpus overview."""
 from __future__ import annotations
 
 import logging
+import stat
 import threading
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from .index.build import Progress, UpdateReport, compatible, is_fresh, update_in
 from .index.embed import Embedder
 from .index.encoders import embedder_for
 from .index.manifest import Manifest
-from .ingest import add_files
+from .ingest import add_files, corpus_files
+from .ingest.corpus import file_key
 from .search import second_stage
 from .search.compare import compare
 from .search.retrieve import Searcher
@@ -113,10 +115,11 @@ class Engine:
             return get_overview(self.version, n_topics, refresh)
 
     # -- changing -----------------------------------------------------------------------------------
-    def refresh(self, progress: Progress | None = None) -> UpdateReport:
-        """Re-read the corpus folder, update the index and swap in the new version."""
+    def refresh(self, progress: Progress | None = None, forget: frozenset[str] = frozenset()) -> UpdateReport:
+        """Re-read the corpus folder, update the index and swap in the new version (``forget``:
+        see ``update_index``)."""
         with self._lock:
-            report = update_index(self.settings, self.embedder, progress)
+            report = update_index(self.settings, self.embedder, progress, forget=forget)
             fresh = self._load(self.settings, self.embedder)
             self.version, self.searcher, self.last_update = fresh.version, fresh.searcher, report
             return report
@@ -127,12 +130,35 @@ class Engine:
         return self.refresh(progress)
 
     def remove(self, doc_id: str, progress: Progress | None = None) -> UpdateReport:
-        """Delete a document's file from the corpus folder; it leaves the index."""
+        """Delete a document's file from the corpus folder and drop it from the index.
+
+        Only a regular file directly inside the corpus folder is ever deleted: a link is
+        unlinked (never what it points to) and a document whose file is already gone is simply
+        dropped."""
         doc = self.document(doc_id)
-        path = Path(doc.path)
-        if path.resolve().parent != self.settings.corpus_dir.resolve():
-            raise BadInput(f"{doc_id}: its file is outside the corpus folder; not removing it")
         if len(self.documents) == 1:
             raise BadInput(f"{doc_id} is the only document; add another before removing it")
-        path.unlink(missing_ok=True)
-        return self.refresh(progress)
+        corpus = self.settings.corpus_dir
+        if Path(doc.path).parent != corpus.resolve():
+            raise BadInput(f"{doc_id}: its file is outside the corpus folder {corpus}; not removing it")
+        # the entry of the corpus folder the index names (matched by name: never a resolved link)
+        path = next((p for p in corpus_files(corpus) if file_key(corpus, p) == doc.path), None)
+        mode = None  # None: gone already, only the index keeps it
+        if path is not None:
+            try:
+                mode = path.lstat().st_mode
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise BadInput(f"{doc_id}: cannot check its file ({exc.strerror or exc}); not removing it") from None
+        if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            raise BadInput(f"{doc_id}: {path.name} is not a regular file; not removing it")
+        if mode is not None:
+            try:
+                path.unlink()  # on a link, removes the link itself
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise BadInput(f"{doc_id}: cannot delete {path.name} ({exc.strerror or exc}); "
+                               "check the corpus folder's permissions") from None
+        return self.refresh(progress, forget=frozenset({doc.path}))

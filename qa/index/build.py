@@ -1,7 +1,9 @@
 """Build or update the index from the corpus folder, embedding only what is new or changed.
 
-The corpus folder is the single source of truth: a file added there is indexed, a file changed
-is re-read, a file removed leaves the index. Vectors of passages and sentences whose text is
+The corpus folder is the source of truth: a file added there is indexed, a file changed is
+re-read. A document whose file disappears or becomes unreadable is kept, with a warning, until
+the user removes it (``Engine.remove``): a moved folder, a lost mount or a permissions slip must
+not cost what was indexed. Links and special files in the folder are refused. Vectors of passages and sentences whose text is
 unchanged are taken from the previous version (keyed by a hash of their text), so a second
 run with nothing changed embeds nothing.
 """
@@ -18,6 +20,8 @@ import numpy as np
 from ..config import Settings
 from ..errors import BadInput, IndexProblem
 from ..ingest import INGEST_VERSION, corpus_files, doc_id_for, load_document, read_metadata
+from ..ingest.corpus import file_key
+from ..ingest.readers import read_bytes_checked
 from ..text import bytes_sha256, content_hash
 from ..types import Document, sentence_texts
 from . import store, vectors
@@ -42,6 +46,7 @@ class UpdateReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # one line per file that could not be read
     notes: list[str] = field(default_factory=list)  # e.g. "x.txt: not valid UTF-8, decoded as cp1252"
+    kept: list[str] = field(default_factory=list)  # documents kept though their file is gone or unreadable
     unchanged: bool = False
 
 
@@ -100,8 +105,10 @@ def is_fresh(manifest: Manifest, settings: Settings) -> bool:
     if manifest.corpus_dir != str(settings.corpus_dir.resolve()):
         return False
     indexed = {d.path: (d.size, d.mtime_ns) for d in manifest.documents}
-    current = {str(p.resolve()) for p in files}
-    if current != set(indexed) | set(manifest.skipped):
+    # a kept document whose file was gone (size -1) is fresh while its file stays gone
+    present = {p for p, (size, _) in indexed.items() if size >= 0}
+    current = {file_key(settings.corpus_dir, p) for p in files}
+    if current != present | set(manifest.skipped):
         return False
     return all(_stat(p) == st for p, st in indexed.items())
 
@@ -138,35 +145,56 @@ def _previous(settings: Settings, embedder) -> _Previous:
     return out
 
 
-def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport,
-                 progress: Progress) -> tuple[list[Document], dict[str, str]]:
-    """Every readable corpus file as a Document (unchanged ones reused), and the skipped ones."""
+def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport, progress: Progress,
+                 forget: frozenset[str] = frozenset()) -> tuple[list[Document], dict[str, str]]:
+    """Every readable corpus file as a Document (unchanged ones reused), the previous version's
+    documents whose file is gone or unreadable (unless in ``forget``), and the skipped files."""
     files = corpus_files(settings.corpus_dir)
-    meta = read_metadata(settings.corpus_dir)
+    meta, warnings = read_metadata(settings.corpus_dir)
+    report.notes.extend(warnings)
     docs: list[Document] = []
     skipped: dict[str, str] = {}
     used_ids: set[str] = set()
+    seen: set[str] = set()
     for i, path in enumerate(files):
         progress("read", i, len(files))
-        key = str(path.resolve())
+        key = file_key(settings.corpus_dir, path)
+        seen.add(key)
+        old = prev.documents.get(key)
         doc_id = doc_id_for(path)
         while doc_id in used_ids:  # a.txt and a.md: the second becomes a-2
             doc_id = doc_id + "-2"
         try:
-            doc = _read_one(path, key, doc_id, meta.get(path.name, {}), prev.documents.get(key), report)
+            doc = _read_one(path, key, doc_id, meta.get(path.name, {}), old, report)
         except (BadInput, OSError) as exc:
-            skipped[key] = str(exc)
-            report.skipped.append(str(exc))
-            continue
-        used_ids.add(doc_id)
+            reason = str(exc) if isinstance(exc, BadInput) else f"{path.name}: cannot be read ({exc.strerror or exc})"
+            if old is not None and key not in forget and not path.is_symlink():
+                _keep(old, f"{reason}; the indexed copy is kept", report)
+                doc = old
+            else:
+                skipped[key] = reason
+                report.skipped.append(reason)
+                continue
+        used_ids.add(doc.doc_id)
         docs.append(doc)
+    folder = str(settings.corpus_dir.resolve())
+    for key, old in prev.documents.items():
+        if key not in seen and key not in forget and str(Path(key).parent) == folder and old.doc_id not in used_ids:
+            _keep(old, f"{Path(key).name}: the file is gone from the corpus folder; the indexed copy is kept", report)
+            used_ids.add(old.doc_id)
+            docs.append(old)
     progress("read", len(files), len(files))
     return docs, skipped
 
 
+def _keep(old: Document, reason: str, report: UpdateReport) -> None:
+    report.kept.append(old.doc_id)
+    report.notes.append(f"{reason} until you remove it (python -m qa remove {old.doc_id})")
+
+
 def _read_one(path: Path, key: str, doc_id: str, meta: dict, old: Document | None,
               report: UpdateReport) -> Document:
-    if old is not None and old.doc_id == doc_id and old.sha256 == bytes_sha256(path.read_bytes()):
+    if old is not None and old.doc_id == doc_id and old.sha256 == bytes_sha256(read_bytes_checked(path)):
         old.title = meta.get("title") or old.title
         old.source = meta.get("source") or old.source
         return old
@@ -181,13 +209,14 @@ def _read_one(path: Path, key: str, doc_id: str, meta: dict, old: Document | Non
 
 
 def update_index(settings: Settings, embedder, progress: Progress | None = None,
-                 _fail_after: str | None = None) -> UpdateReport:
-    """Bring ``settings.index_dir`` in line with ``settings.corpus_dir``; return what changed."""
+                 _fail_after: str | None = None, forget: frozenset[str] = frozenset()) -> UpdateReport:
+    """Bring ``settings.index_dir`` in line with ``settings.corpus_dir``; return what changed.
+    ``forget``: keys (``file_key``) of documents the user removed: not kept even if unreadable."""
     progress = progress or (lambda stage, done, total: None)
     report = UpdateReport()
     with store.write_lock(settings.index_dir):
         prev = _previous(settings, embedder)
-        docs, skipped = _read_corpus(settings, prev, report, progress)
+        docs, skipped = _read_corpus(settings, prev, report, progress, forget)
         kept = {d.path for d in docs}
         report.removed = [d.doc_id for p, d in prev.documents.items() if p not in kept]
         if not docs:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..types import Block, Offsets
-from .split import block_spans, line_spans, sentence_spans
+from .split import block_spans, capped_spans, line_spans, sentence_spans
 
 # Lines that are page furniture rather than article text (ads, sign-up and "trending" prompts).
 _LEFTOVER = re.compile(
@@ -99,6 +99,7 @@ def classify(text: str, doc_id: str, markdown: bool = False) -> tuple[list[Block
         if key in seen_bodies:
             continue
         seen_bodies.add(key)
-        number += 1
-        blocks.append(Block(doc_id, "body", s, e, text[s:e], number, tuple(sentence_spans(text, s, e))))
+        for ps, pe in capped_spans(text, s, e):  # an over-long paragraph becomes several passages
+            number += 1
+            blocks.append(Block(doc_id, "body", ps, pe, text[ps:pe], number, tuple(sentence_spans(text, ps, pe))))
     return blocks, title

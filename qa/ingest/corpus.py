@@ -3,55 +3,102 @@ Document, and copying new files in. No model here."""
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 import shutil
+import stat
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import BadInput
 from ..types import Document
 from .clean import classify
-from .readers import SUPPORTED, read_file
+from .readers import SUPPORTED, read_bytes_checked, read_file
+
+log = logging.getLogger(__name__)
 
 METADATA_FILE = "metadata.json"
 #: Bump when cleaning, splitting or tokenizing (qa.text) changes what a file gives: old indexes rebuild.
-INGEST_VERSION = 5
+INGEST_VERSION = 6
+#: metadata.json fields read, each a string
+METADATA_FIELDS = ("title", "source", "added")
 
 
 def doc_id_for(path: Path) -> str:
-    """A stable id from the file name: its stem, restricted to safe characters."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem).strip("._") or "document"
+    """A stable id from the file name: its stem, restricted to letters (of any script), digits
+    and ``_.-``; a name with none of them ("?.txt") gets "document"."""
+    stem = unicodedata.normalize("NFC", readable_name(path.stem))
+    return re.sub(r"[^\w.-]+", "_", stem).strip("._") or "document"
 
 
-def read_metadata(folder: Path) -> dict:
-    """Optional ``metadata.json`` in a corpus folder: {file name: {"title", "source", ...}}."""
+def readable_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by Python as lone surrogates) become
+    U+FFFD, so the name can be printed, stored as JSON and compared."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def file_key(folder: Path, path: Path) -> str:
+    """How the index names a corpus file: the corpus folder resolved, then the file's own name.
+    The file itself is not resolved: a link must not stand for what it points to."""
+    return str(folder.resolve() / readable_name(path.name))
+
+
+def read_metadata(folder: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Optional ``metadata.json`` in a corpus folder: {file name: {"title", "source", "added"}},
+    and one warning per entry or field ignored because it is not what it should be."""
     f = folder / METADATA_FILE
-    if not f.exists():
-        return {}
+    if not os.path.lexists(f):
+        return {}, []
     try:
-        data = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BadInput(f"{f}: not valid JSON ({exc}); fix or delete it") from None
-    return data if isinstance(data, dict) else {}
+        data = json.loads(read_bytes_checked(f).decode("utf-8-sig"))
+    except (BadInput, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = str(exc) if isinstance(exc, BadInput) else f"not valid JSON ({type(exc).__name__})"
+        raise BadInput(f"{f}: {reason}; fix or delete it") from None
+    if not isinstance(data, dict):
+        return {}, [f"{METADATA_FILE}: ignored, it must be an object of file name: {{\"title\": ...}}"]
+    meta, warnings = {}, []
+    for name, entry in data.items():
+        if not isinstance(entry, dict):
+            warnings.append(f"{METADATA_FILE}: entry {name!r} ignored, it is not an object")
+            continue
+        meta[name] = {}
+        for key, value in entry.items():
+            if key in METADATA_FIELDS and isinstance(value, str):
+                meta[name][key] = value
+            elif key in METADATA_FIELDS:
+                warnings.append(f"{METADATA_FILE}: {name!r} field {key!r} ignored, it is not a string")
+    return meta, warnings
 
 
 def corpus_files(folder: Path) -> list[Path]:
-    """The supported files directly inside ``folder``, sorted by name."""
+    """The entries directly inside ``folder`` with a supported extension, sorted by name, folders
+    left out. Links and special files are listed so that reading them can refuse them aloud."""
     if not folder.is_dir():
         raise BadInput(f"{folder}: no such folder; create it and put .txt, .md or .html files in it")
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED)
+    out = []
+    for p in folder.iterdir():
+        try:
+            is_dir = stat.S_ISDIR(p.lstat().st_mode)
+        except OSError:
+            continue  # gone since listed
+        if not is_dir and p.suffix.lower() in SUPPORTED:
+            out.append(p)
+    return sorted(out)
 
 
-def load_document(path: Path, meta: dict | None = None, doc_id: str | None = None) -> Document:
+def load_document(path: Path, meta: dict | None = None, doc_id: str | None = None,
+                  follow_links: bool = False) -> Document:
     """Read, clean and split one file into a Document."""
     meta = meta or {}
-    raw = read_file(path)
+    raw = read_file(path, follow_links)
     did = doc_id or doc_id_for(path)
     blocks, found_title = classify(raw.text, did, markdown=raw.markdown)
     if not any(b.kind == "body" for b in blocks):
         raise BadInput(f"{path.name}: no paragraph of text found after cleaning; is this an article?")
-    title = meta.get("title") or raw.title or found_title or path.stem
-    source = meta.get("source") or raw.source or path.name
+    title = meta.get("title") or raw.title or found_title or readable_name(path.stem)
+    source = meta.get("source") or raw.source or readable_name(path.name)
     return Document(
         doc_id=did, title=title, source=source, path=str(path), sha256=raw.sha256, text=raw.text,
         blocks=blocks, added=meta.get("added") or datetime.now(UTC).isoformat(timespec="seconds"),
@@ -69,17 +116,39 @@ def add_files(corpus_dir: Path, paths: list[Path]) -> list[Path]:
     for src in paths:
         src = Path(src)
         if not src.is_file():
-            raise BadInput(f"{src}: no such file")
-        load_document(src)  # refuse unreadable, binary, oversized or text-less files before copying
+            raise BadInput(f"{readable_name(str(src))}: no such file")
+        # refuse unreadable, binary, oversized or text-less files before copying; the user named
+        # this file, so a link to it is fine: its content is copied, never linked
+        load_document(src, follow_links=True)
         safe = doc_id_for(src) + src.suffix.lower()
-        if src.suffix.lower() not in SUPPORTED:
-            raise BadInput(f"{src.name}: unsupported file type; use one of {', '.join(SUPPORTED)}")
         dest = corpus_dir / safe
-        if dest.exists() and dest.resolve() != src.resolve():
-            if dest.read_bytes() != src.read_bytes():
-                raise BadInput(f"{src.name}: a different document named {safe} is already in the corpus; "
-                               "rename the file or remove the old document first")
-        elif not dest.exists():
-            shutil.copyfile(src, dest)
+        if os.path.lexists(dest):
+            if not stat.S_ISREG(dest.lstat().st_mode):
+                raise BadInput(f"{safe}: the corpus holds a link or special file of that name; remove it first")
+            if dest.resolve() != src.resolve() and read_bytes_checked(dest) != read_bytes_checked(src, True):
+                raise BadInput(f"{readable_name(src.name)}: a different document named {safe} is already in the "
+                               "corpus; rename the file or remove the old document first")
+        else:
+            _copy_new(src, dest)
         out.append(dest)
     return out
+
+
+def _copy_new(src: Path, dest: Path) -> None:
+    """Copy ``src`` to a new file ``dest`` in the corpus: created exclusively (never through a link
+    or over a file that appeared meanwhile), written under a temporary name and then renamed, so a
+    crash never leaves half a document in the corpus."""
+    tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+    with open(src, "rb") as fin, open(tmp, "xb") as fout:
+        shutil.copyfileobj(fin, fout)
+    try:
+        try:
+            os.link(tmp, dest)  # fails if dest exists, whatever it is
+        except FileExistsError:
+            raise BadInput(f"{dest.name}: appeared in the corpus while adding; try again") from None
+        except OSError:  # a file system without hard links: check, then rename
+            if os.path.lexists(dest):
+                raise BadInput(f"{dest.name}: appeared in the corpus while adding; try again") from None
+            os.rename(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -6,6 +6,9 @@ text beside the original, and citations point into it.
 """
 from __future__ import annotations
 
+import os
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +17,10 @@ from ..errors import BadInput
 from ..text import bytes_sha256
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm")
+#: Above this share of control characters (other than line breaks and tabs) decoded "text" is
+#: binary: random bytes decoded as latin-1 hold about a quarter; real text next to none.
+MAX_CONTROL_SHARE = 0.10
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
 
 
 @dataclass
@@ -27,20 +34,62 @@ class RawText:
 
 
 def decode(data: bytes, name: str) -> tuple[str, list[str]]:
-    """UTF-8 (with or without BOM); else cp1252, else latin-1, saying so in the notes."""
+    """UTF-8 (with or without BOM); else cp1252, else latin-1, saying so in the notes.
+    Refuses binary data: NUL bytes, or many control characters once decoded."""
+    binary = BadInput(f"{name}: looks like a binary file, not text; give a .txt, .md or .html file")
     if b"\x00" in data[:8192]:
-        raise BadInput(f"{name}: looks like a binary file, not text; give a .txt, .md or .html file")
+        raise binary
+    text, notes = None, []
     try:
         text = data.decode("utf-8-sig")
-        return text, []
     except UnicodeDecodeError:
-        pass
-    for enc in ("cp1252", "latin-1"):
+        for enc in ("cp1252", "latin-1"):  # latin-1 decodes any bytes: the loop always ends with text
+            try:
+                text, notes = data.decode(enc), [f"{name}: not valid UTF-8, decoded as {enc}"]
+                break
+            except UnicodeDecodeError:
+                continue
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc")
+    if sample and controls / len(sample) > MAX_CONTROL_SHARE:
+        raise binary
+    return text, notes
+
+
+def read_bytes_checked(path: Path, follow_links: bool = False) -> bytes:
+    """The bytes of a regular file no larger than MAX_FILE_BYTES, checked before reading.
+
+    Without ``follow_links`` a symbolic link is refused (opened with O_NOFOLLOW, so it cannot be
+    swapped in between check and read): a corpus file must be the corpus's own, never a way to
+    read or delete something elsewhere. Special files (FIFOs, devices) are refused, not read.
+    """
+    name = path.name
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_links:
+        if path.is_symlink():
+            raise BadInput(f"{name}: is a symbolic link; copy the file itself into the corpus folder")
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise BadInput(f"{name}: cannot be read ({exc.strerror or exc}); check the path and its permissions") from None
+    st = os.fstat(fd)
+    problem = None
+    if not stat.S_ISREG(st.st_mode):
+        problem = f"{name}: is not a regular file (a folder, device or pipe); give a text file"
+    elif st.st_size > MAX_FILE_BYTES:
+        problem = f"{name}: {st.st_size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit"
+    if problem:
+        os.close(fd)
+        raise BadInput(problem)
+    with os.fdopen(fd, "rb") as f:
         try:
-            return data.decode(enc), [f"{name}: not valid UTF-8, decoded as {enc}"]
-        except UnicodeDecodeError:
-            continue
-    raise BadInput(f"{name}: cannot be decoded as text")  # unreachable: latin-1 decodes all bytes
+            data = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since fstat
+        except OSError as exc:
+            raise BadInput(f"{name}: cannot be read ({exc.strerror or exc}); check the file") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(f"{name}: over the {MAX_FILE_BYTES // 2**20} MB limit")
+    return data
 
 
 def _html_main_text(html: str, name: str) -> tuple[str, str, str]:
@@ -60,17 +109,13 @@ def _html_main_text(html: str, name: str) -> tuple[str, str, str]:
     return text, title, source
 
 
-def read_file(path: Path) -> RawText:
-    """Read one document file; raises BadInput with a one-line reason if it cannot be used."""
+def read_file(path: Path, follow_links: bool = False) -> RawText:
+    """Read one document file; raises BadInput with a one-line reason if it cannot be used.
+    Symbolic links are refused unless ``follow_links`` (a file the user names outside the corpus)."""
     name = path.name
     if path.suffix.lower() not in SUPPORTED:
         raise BadInput(f"{name}: unsupported file type {path.suffix or '(none)'}; use one of {', '.join(SUPPORTED)}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{name}: cannot be read ({exc.strerror or exc}); check the path and its permissions") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise BadInput(f"{name}: {len(data) / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit")
+    data = read_bytes_checked(path, follow_links)
     sha = bytes_sha256(data)
     text, notes = decode(data, name)
     if path.suffix.lower() in (".html", ".htm"):

@@ -14,6 +14,11 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 # A block longer than this with line breaks but no blank lines is most likely a text whose
 # paragraphs are separated by single newlines; it is split at its line breaks.
 LONG_BLOCK_CHARS = 2500
+#: Longest passage, in characters. A longer paragraph (a one-line file, a page with no breaks) is
+#: cut at the last sentence end before the limit, else at a space, else anywhere: the model reads
+#: only the first 256 tokens of a passage, and a reader cannot check a citation of megabytes.
+MAX_PASSAGE_CHARS = 3000
+_SENTENCE_END = re.compile(r"[.!?…][”’\"')\]]*\s")
 
 
 def trim(text: str, start: int, end: int) -> Offsets:
@@ -55,6 +60,25 @@ def block_spans(text: str) -> list[Offsets]:
         else:
             out.append((s, e))
     return out
+
+
+def capped_spans(text: str, start: int, end: int, limit: int = MAX_PASSAGE_CHARS) -> list[Offsets]:
+    """[start, end) cut into trimmed spans of at most ``limit`` characters (one span if it fits)."""
+    out: list[Offsets] = []
+    pos = start
+    while end - pos > limit:
+        stop = pos + limit
+        half = pos + limit // 2  # never cut in the first half: pieces stay long enough to mean something
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, half, stop)]
+        if ends:
+            cut = ends[-1]
+        else:
+            space = max(text.rfind(c, half, stop) for c in " \n\t")
+            cut = space + 1 if space != -1 else stop
+        out.append(trim(text, pos, cut))
+        pos = cut
+    out.append(trim(text, pos, end))
+    return [x for x in out if x[0] < x[1]]
 
 
 @lru_cache(maxsize=1)

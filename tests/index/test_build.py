@@ -6,8 +6,7 @@ import os
 import pytest
 
 from qa import BadInput, Engine
-from qa.index import store
-from qa.index import is_fresh, update_index
+from qa.index import is_fresh, store, update_index
 from qa.ingest import add_files
 
 NEW_DOC = ("Lighthouse keepers of the north coast\n\n"
@@ -85,11 +84,17 @@ def test_changing_one_paragraph_re_embeds_only_that_paragraph(fake_settings, fak
     assert len(changed) == 1 and doc.text[changed[0].start:changed[0].end] == changed[0].text
 
 
-def test_removing_a_file_removes_its_document(fake_settings, fake_embedder, corpus_copy):
+def test_a_file_gone_from_the_folder_is_kept_until_the_user_removes_it(fake_settings, fake_embedder, corpus_copy):
     update_index(fake_settings, fake_embedder)
     (corpus_copy / f"{B}.txt").unlink()
     engine = Engine.open(fake_settings, embedder=fake_embedder)
-    assert engine.last_update.removed == [B]
+    report = engine.last_update
+    assert report.kept == [B] and not report.removed
+    assert any(f"{B}.txt: the file is gone" in n and f"qa remove {B}" in n for n in report.notes)
+    assert sorted(d.doc_id for d in engine.documents) == [A, B]
+    assert update_index(fake_settings, fake_embedder).unchanged, "kept, and fresh while the file stays gone"
+    report = engine.remove(B)
+    assert report.removed == [B]
     assert [d.doc_id for d in engine.documents] == [A]
     for method in ("hybrid", "dense", "bm25"):
         ans = engine.ask("mobilisation exemptions for officials", top_k=10, method=method)
@@ -97,6 +102,19 @@ def test_removing_a_file_removes_its_document(fake_settings, fake_embedder, corp
     with pytest.raises(BadInput):
         engine.ask("mobilisation", doc_ids=[B])
     assert engine.manifest.counts.documents == 1
+    assert Engine.open(fake_settings, embedder=fake_embedder).last_update is None, "removed stays removed"
+
+
+def test_a_file_that_becomes_unreadable_is_kept_with_a_warning(fake_settings, fake_embedder, corpus_copy):
+    update_index(fake_settings, fake_embedder)
+    path = corpus_copy / f"{B}.txt"
+    path.unlink()
+    os.mkfifo(path)  # unreadable as a document (tests run as root, so chmod 000 would not do)
+    report = update_index(fake_settings, fake_embedder)
+    assert report.kept == [B] and not report.removed and not report.skipped
+    assert any("not a regular file" in n and "indexed copy is kept" in n for n in report.notes)
+    engine = Engine.open(fake_settings, embedder=fake_embedder, build=False)
+    assert engine.document(B).passages
 
 
 def test_unreadable_file_in_the_folder_is_skipped_and_the_rest_indexed(fake_settings, fake_embedder, corpus_copy):
@@ -122,16 +140,18 @@ def test_non_utf8_file_is_indexed_with_a_note(fake_settings, fake_embedder, corp
     assert any("cp1252" in n for n in doc.notes)
 
 
-def test_empty_corpus_folder_is_refused_and_the_previous_index_kept(fake_settings, fake_embedder, corpus_copy):
+def test_emptied_corpus_folder_loses_nothing(fake_settings, fake_embedder, corpus_copy, tmp_path):
     update_index(fake_settings, fake_embedder)
-    folder = store.live_version(fake_settings.index_dir)
     for f in corpus_copy.glob("*.txt"):
         f.unlink()
-    with pytest.raises(BadInput) as err:
-        update_index(fake_settings, fake_embedder)
+    report = update_index(fake_settings, fake_embedder)
+    assert sorted(report.kept) == [A, B] and report.documents == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(BadInput) as err:  # a new folder with nothing in it: documents of another folder are not kept
+        update_index(fake_settings.with_(corpus_dir=empty), fake_embedder)
     assert "no readable" in str(err.value) and "\n" not in str(err.value)
-    assert store.live_version(fake_settings.index_dir) == folder
-    store.read_version(folder)
+    assert Engine.open(fake_settings, embedder=fake_embedder, build=False).manifest.counts.documents == 2
 
 
 def test_missing_corpus_folder_is_refused(fake_settings, fake_embedder, tmp_path):

@@ -196,7 +196,7 @@ def test_missing_or_unreadable_path_is_refused(tmp_path):
     folder.mkdir()
     with pytest.raises(BadInput) as err:
         read_file(folder)
-    assert "cannot be read" in one_line(err.value)
+    assert "not a regular file" in one_line(err.value)
 
 
 def test_doc_ids_are_safe_and_stable(tmp_path):
@@ -219,9 +219,9 @@ def test_corpus_files_lists_supported_files_only(tmp_path):
 
 
 def test_metadata_file_is_optional_and_bad_json_is_refused(tmp_path):
-    assert read_metadata(tmp_path) == {}
+    assert read_metadata(tmp_path) == ({}, [])
     (tmp_path / "metadata.json").write_text(json.dumps({"a.txt": {"title": "T"}}), encoding="utf-8")
-    assert read_metadata(tmp_path) == {"a.txt": {"title": "T"}}
+    assert read_metadata(tmp_path) == ({"a.txt": {"title": "T"}}, [])
     (tmp_path / "metadata.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(BadInput) as err:
         read_metadata(tmp_path)
