@@ -1,6 +1,7 @@
 """The Documents tab: the document list, the reader, and adding or removing documents."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,25 @@ def _add_one(eng: Engine, path: Path, progress) -> tuple[str, str]:
     return "same", ""
 
 
+def discard_upload(path: Path) -> None:
+    """Delete an uploaded file from Gradio's upload cache once the corpus holds its copy (or it was
+    refused), so ``/gradio_api/file=`` cannot serve it after the document is removed. Only paths
+    inside that cache are touched: a request cannot make the app delete anything else."""
+    from gradio.utils import get_upload_folder
+
+    cache = Path(get_upload_folder()).resolve()
+    try:
+        real = path.resolve()
+    except OSError:
+        return
+    if real == cache or cache not in real.parents:
+        return
+    real.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # Gradio keeps each upload in a folder of its own
+        if real.parent != cache:
+            real.parent.rmdir()
+
+
 def upload_status(results: list[tuple[str, str, str]]) -> str:
     """The status lines for (file name, outcome, title or reason) of each uploaded file."""
     lines = []
@@ -106,7 +126,10 @@ class Handlers:
         for i, f in enumerate(files):
             path = Path(f)
             progress((i, len(files)), desc=f"adding {path.name}")
-            results.append((path.name, *_add_one(eng, path, progress)))
+            try:
+                results.append((path.name, *_add_one(eng, path, progress)))
+            finally:
+                discard_upload(path)
         new_ids = [d.doc_id for d in eng.documents if d.doc_id not in before]
         boxes, table, dropdown = doc_views(eng, list(selected or []) + new_ids)
         refused = [(n, why) for n, o, why in results if o == "refused"]

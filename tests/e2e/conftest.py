@@ -61,8 +61,8 @@ def record(name: str, value) -> None:
 
 
 class AppServer:
-    def __init__(self, url: str, proc: subprocess.Popen, log: Path, corpus: Path):
-        self.url, self.proc, self.log, self.corpus = url, proc, log, corpus
+    def __init__(self, url: str, proc: subprocess.Popen, log: Path, corpus: Path, uploads: Path):
+        self.url, self.proc, self.log, self.corpus, self.uploads = url, proc, log, corpus, uploads
 
     def log_tail(self, n: int = 3000) -> str:
         try:
@@ -110,7 +110,7 @@ def app_server(tmp_path_factory):
     copy_index(ROOT / "index", index)
     port = free_port()
     env = dict(os.environ, QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(index), GRADIO_SERVER_PORT=str(port),
-               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", GRADIO_TEMP_DIR=str(tmp / "uploads"))
     log = tmp / "app.log"
     url = f"http://127.0.0.1:{port}/"
     started = time.monotonic()
@@ -132,7 +132,7 @@ def app_server(tmp_path_factory):
         assert answer["passages"], answer
         record("server_up_s", round(up, 2))
         record("first_answer_s", round(time.monotonic() - started, 2))
-        yield AppServer(url, proc, log, corpus)
+        yield AppServer(url, proc, log, corpus, tmp / "uploads")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -138,6 +138,8 @@ def test_upload_markdown_then_answer_from_it_then_remove(page, app_server, tmp_p
     assert "Refused slides.pptx" in status
     assert page.locator("#qa-docs-selected label", has_text="Honey bees in winter").count() == 1
     assert "Honey bees in winter" in page.inner_text("#qa-doc-table")
+    # the corpus holds its copy: Gradio's upload cache no longer does (nor the refused file)
+    assert not [p.name for p in app_server.uploads.rglob("*") if p.is_file() and p.suffix in (".md", ".pptx")]
 
     reply = ask(page, "How do honey bees keep their queen warm in winter?")
     shot(page, "06-answer-from-upload")
