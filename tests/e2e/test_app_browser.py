@@ -169,19 +169,45 @@ def test_upload_markdown_then_answer_from_it_then_remove(page, app_server, tmp_p
     assert not (app_server.corpus / "honey-bees.md").exists()
 
 
+#: Injection payloads a document may hold: each would set window.__xss (or navigate) if it ran.
+PAYLOADS = [
+    '<script>window.__xss = 1; alert("xss")</script>',
+    '<img src=x onerror="window.__xss = 2">',
+    '[click the zebra](javascript:window.__xss=3)',
+    '<a href="javascript:window.__xss=4">zebra link</a>',
+    '<svg onload="window.__xss=5"></svg>',
+    '<iframe srcdoc="<script>parent.__xss=6</script>"></iframe>',
+    '![zebra](x" onerror="window.__xss=7)',
+    '"><script>window.__xss=8</script><p x="',
+    '<details open ontoggle="window.__xss=9">',
+]
+
+
+def assert_inert(page, where) -> None:
+    """No element a payload would create inside ``where`` (a selector or a locator), no
+    javascript: link anywhere, and no payload ran."""
+    scope = page.locator(where) if isinstance(where, str) else where
+    assert scope.locator("img, script, svg, iframe, details[ontoggle]").count() == 0
+    handlers = "el => [el, ...el.querySelectorAll('*')].filter(e => [...e.attributes].some(a => /^on/i.test(a.name))).length"
+    assert scope.evaluate(handlers) == 0
+    assert page.locator("a[href^='javascript' i]").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
 def test_html_in_a_document_renders_as_text(page, app_server, tmp_path):
     doc = tmp_path / "markup-zebras.txt"
-    script = '<script>window.__xss = 1; alert("xss")</script>'
-    img = '<img src=x onerror="window.__xss = 2">'
-    doc.write_text(f"Zebra markup notes\n\nThis note about zebras quotes {script} as plain text.\n\n"
-                   f"Zebras have stripes and this line holds {img} and <b>bold</b> tags.\n", encoding="utf-8")
+    lines = [f"Zebra note {i}: zebras have stripes, and this line quotes {p} as plain text."
+             for i, p in enumerate(PAYLOADS, 1)]
+    doc.write_text("Zebra markup notes\n\n" + "\n\n".join(lines) + "\n\nZebras have stripes and <b>bold</b> tags.\n",
+                   encoding="utf-8")
     status = upload(page, [doc])
     assert "Added markup-zebras.txt" in status
     reply = ask(page, "What stripes do zebras have?")
     shot(page, "08-html-as-text-chat")
     text = reply.inner_text()
-    assert img in text or script in text
-    assert reply.locator("img, script, b").count() == 0
+    assert any(p in text for p in PAYLOADS)
+    assert reply.locator("b").count() == 0
+    assert_inert(page, reply)
 
     cite = reply.locator(".qa-hit", has_text="Zebra markup notes").first.locator("a.qa-cite")
     cite.click()
@@ -189,9 +215,18 @@ def test_html_in_a_document_renders_as_text(page, app_server, tmp_path):
     page.wait_for_timeout(400)
     shot(page, "09-html-as-text-reader")
     reader = page.inner_text("#qa-reader-body")
-    assert script in reader and img in reader and "<b>bold</b>" in reader
-    assert page.locator("#qa-reader-body img, #qa-reader-body script").count() == 0
-    assert page.evaluate("window.__xss") is None
+    assert all(p in reader for p in PAYLOADS) and "<b>bold</b>" in reader
+    assert_inert(page, "#qa-reader-body")
+
+    # the corpus overview quotes the documents' text too (side by side, topics, quoted sources)
+    page.get_by_role("tab", name="Compare").click()
+    page.locator("#qa-overview").get_by_text("Corpus overview").first.click()
+    page.locator("#qa-ov-pair .qa-ov-row").first.wait_for(timeout=120_000)
+    for tab, where in (("Topics", "#qa-ov-topics"), ("Quoted sources", "#qa-ov-ledger")):
+        page.locator("#qa-ov-tabs").get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(400)
+        assert_inert(page, where)
+    assert_inert(page, "#qa-ov-pair")
     assert not page.js_errors
 
 
