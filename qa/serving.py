@@ -7,6 +7,7 @@ index and model load while Gradio (about 3 s of imports here) is still loading.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -14,6 +15,19 @@ from .config import Settings
 from .engine import Engine
 
 log = logging.getLogger("app")
+
+
+def _default_settings() -> Settings:
+    """Settings from the environment; with no QA_CORPUS_DIR, the corpus the index was built from."""
+    from .index import remembered_corpus
+
+    settings = Settings()
+    if os.environ.get("QA_CORPUS_DIR"):
+        return settings
+    settings, note = remembered_corpus(settings)
+    if note:
+        log.warning(note)
+    return settings
 
 
 class LazyEngine:
@@ -41,7 +55,7 @@ class LazyEngine:
                     self._status = (stage, done, total)
                     if progress is not None:
                         progress(stage, done, total)
-                self._engine = Engine.open(self.settings or Settings(), progress=report)
+                self._engine = Engine.open(self.settings or _default_settings(), progress=report)
                 log.info("index ready: %d documents", len(self._engine.documents))
         finally:
             self._lock.release()

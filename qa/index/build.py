@@ -113,6 +113,29 @@ def is_fresh(manifest: Manifest, settings: Settings) -> bool:
     return all(_stat(p) == st for p, st in indexed.items())
 
 
+def remembered_corpus(settings: Settings) -> tuple[Settings, str | None]:
+    """``settings`` with the corpus folder its index was built from, and a note saying so, when
+    that folder is not the one the settings name and still exists.
+
+    Call it only when the user named no corpus folder (no --corpus, no QA_CORPUS_DIR): then
+    ``qa --index I index mydocs`` followed by ``qa --index I docs`` keeps searching mydocs instead
+    of rebuilding I from the default folder and dropping what it held.
+    """
+    try:
+        folder = store.live_version(settings.index_dir)
+        manifest = store.read_manifest(folder) if folder else None
+    except (IndexProblem, OSError):
+        return settings, None  # opening the index will say what is wrong with it
+    if manifest is None or not manifest.corpus_dir:
+        return settings, None
+    built_from = Path(manifest.corpus_dir)
+    if built_from == settings.corpus_dir.resolve() or not built_from.is_dir():
+        return settings, None
+    return (settings.with_(corpus_dir=built_from),
+            f"using the corpus folder {built_from}, which the index in {settings.index_dir} was built from "
+            "(give --corpus to index another folder)")
+
+
 @dataclass
 class _Previous:
     """What the live version offers for reuse: its manifest, documents by path, vectors by text."""
