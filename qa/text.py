@@ -1,12 +1,13 @@
 """Small text helpers every part of the library shares: the search tokenizer, the names a
-question mentions, JSON lines, and content hashes. A leaf: it imports nothing else of ``qa``
-but ``errors``.
+question mentions, checks on text a user typed or sent, JSON lines, and content hashes. A leaf:
+it imports nothing else of ``qa`` but ``errors``.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -84,17 +85,107 @@ def names_in(question: str) -> list[str]:
     return out
 
 
+# -- user text ----------------------------------------------------------------------------------
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def bad_character(text: str) -> str | None:
+    """What makes ``text`` unusable as Unicode, or None: a lone surrogate (U+D800-U+DFFF) is no
+    character. Python puts one in a string for each byte that was not UTF-8 (a command line read
+    with surrogateescape) or for a JSON escape such as "\\ud800"; encoders and tokenizers fail on it."""
+    m = _SURROGATE.search(text)
+    if m is None:
+        return None
+    code = ord(m.group())
+    what = f"the byte 0x{code - 0xDC00:02X}, which is not UTF-8" if 0xDC80 <= code <= 0xDCFF else \
+        f"a lone surrogate U+{code:04X}"
+    return f"character {m.start() + 1} is {what}"
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def without_controls(text: str) -> str:
+    """``text`` with control characters (Cc: NUL, ESC, tab...) read as spaces and invisible format
+    characters (Cf: zero-width space, BOM, soft hyphen...) dropped: a name with a zero-width
+    space inside is still searched as the name."""
+    out = []
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if kind == "Cc":
+            out.append(" ")
+        elif kind != "Cf":
+            out.append(ch)
+    return "".join(out)
+
+
+def has_search_words(text: str) -> bool:
+    """Whether ``text`` holds something to search for: a search term (not only stop words like
+    "a", "who", "is") or a letter or digit the tokenizer does not read (Cyrillic, Chinese...)."""
+    return bool(tokenize(text)) or any(ch.isalnum() and not ch.isascii() for ch in text)
+
+
 # -- JSON lines -----------------------------------------------------------------------------------
-def read_jsonl(path: Path) -> list[dict]:
-    """Every non-blank line of a UTF-8 file parsed as JSON; BadInput naming the file otherwise."""
+#: Longest JSON line read, in characters, and deepest nesting of [ and {: checked before parsing,
+#: since Python's parser recurses once per level (a line of 100,000 "[" raised RecursionError).
+MAX_JSON_LINE_CHARS = 1_000_000
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def json_depth(line: str) -> int:
+    """How deeply [ and { nest in a JSON text (brackets inside strings not counted)."""
+    depth = deepest = 0
+    for ch in _NOT_BRACKET.sub("", _JSON_STRING.sub("", line)):
+        depth += 1 if ch in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads_line(line: str, max_chars: int = MAX_JSON_LINE_CHARS, max_depth: int = MAX_JSON_DEPTH):
+    """One line of JSON, strictly (no NaN or Infinity); BadInput saying what is wrong otherwise."""
+    if len(line) > max_chars:
+        raise BadInput(f"the line is {len(line):,} characters long; keep each line under {max_chars:,}")
+    if json_depth(line) > max_depth:
+        raise BadInput(f"the line nests [ and {{ more than {max_depth} deep")
+    try:
+        return json.loads(line, parse_constant=_refuse_constant)
+    except RecursionError:  # a bracket the depth count missed: refuse, never crash
+        raise BadInput(f"the line nests [ and {{ more than {max_depth} deep") from None
+    except ValueError as exc:
+        raise BadInput(f"not JSON ({exc})") from None
+
+
+def json_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of each non-blank line. Lines end at "\\n" only: str.splitlines would
+    also split at U+2028, U+2029 and U+0085, which JSON allows raw inside a string."""
+    return [(n, line) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
+
+
+def read_jsonl(path: Path) -> list:
+    """Every non-blank line of a UTF-8 file (a leading BOM ignored) parsed as JSON; BadInput
+    naming the file, and the line, otherwise."""
     path = Path(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise BadInput(f"{path}: not JSON lines ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: not JSON lines (not UTF-8 text at byte {exc.start:,}); save it as UTF-8") from None
+    rows = []
+    for n, line in json_lines(text):
+        try:
+            rows.append(loads_line(line))
+        except BadInput as exc:
+            raise BadInput(f"{path}: not JSON lines (line {n}: {exc})") from None
+    return rows
 
 
 # -- hashes ---------------------------------------------------------------------------------------

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from ..config import DEFAULT_TOP_K
+from ..config import DEFAULT_TOP_K, MAX_TOP_K
 from ..errors import BadInput
 from ..search.fusion import METHODS
-from .common import check_docs, emit, open_engine, read_batch
+from .common import Row, check_docs, emit, open_engine, read_batch, row_line
 
 
 def add_parser(sub) -> None:
@@ -26,24 +26,37 @@ def run(args) -> int:
 
     if args.batch is None and args.question is None:
         raise BadInput("give a question, e.g. python -m qa ask \"Who confronted Putin?\", or --batch FILE")
+    if not 1 <= args.top_k <= MAX_TOP_K:  # refused once, not on every line of a batch
+        raise BadInput(f"--top-k must be a whole number from 1 to {MAX_TOP_K}, got {args.top_k}")
     if args.batch is None:
         check_question(args.question)  # a bad question is refused before any index work
+    rows = read_batch(args.batch, "question") if args.batch is not None else None
     engine = open_engine(args)
     check_docs(engine, args.doc)
-    if args.batch is None:
+    if rows is None:
         ans = engine.ask(args.question, args.top_k, args.doc, args.method)
         if args.json:
             emit(ans.to_json())
         else:
             sys.stdout.write(answer_text(ans, color=sys.stdout.isatty()))
         return 0
-    for row in read_batch(args.batch, "question"):
-        try:
-            out = engine.ask(str(row["question"]), args.top_k, args.doc, args.method).to_json()
-        except BadInput as exc:  # one bad line must not sink the others
-            out = {"question": row["question"], "answered": False, "passages": [], "error": str(exc)}
+    for row in rows:
+        out = answer_row(engine, row, args)
         if args.json:
-            emit({"id": row.get("id"), **out})
+            emit(out)
         else:
-            print(f"[{row.get('id')}] {out['question']}: {'answered' if out['answered'] else 'not answered'}")
+            print(row_line(out, "question"))
     return 0
+
+
+def answer_row(engine, row: Row, args) -> dict:
+    """The JSON object of one batch line: the answer, or an error object of the same shape (one
+    bad line must not sink the others)."""
+    error = row.error
+    if error is None:
+        try:
+            return {"id": row.id, **engine.ask(row.text, args.top_k, args.doc, args.method).to_json()}
+        except BadInput as exc:
+            error = f"line {row.line}: {exc}"
+    return {"id": row.id, "question": row.text, "answered": False, "passages": [], "error": " ".join(error.split())}
+

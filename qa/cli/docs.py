@@ -1,10 +1,10 @@
 """``python -m qa docs``: the indexed documents."""
 from __future__ import annotations
 
-import json
 import sys
 
-from .common import open_engine
+from ..present.text import visible
+from .common import dumps, open_engine
 
 
 def add_parser(sub) -> None:
@@ -18,8 +18,8 @@ def run(args) -> int:
     rows = [{"doc_id": d.doc_id, "title": d.title, "source": d.source, "path": d.path, "sha256": d.sha256,
              "paragraphs": len(d.passages), "added": d.added} for d in engine.documents]
     if args.json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
-    else:
+        sys.stdout.write(dumps(rows, indent=1) + "\n")
+    else:  # titles and sources come from the documents: their control characters are shown, not obeyed
         for r in rows:
-            print(f"{r['doc_id']}  {r['paragraphs']:>3} paragraphs  {r['title']}  ({r['source']})")
+            print(visible(f"{r['doc_id']}  {r['paragraphs']:>3} paragraphs  {r['title']}  ({r['source']})"))
     return 0

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BadInput
+from ..present.text import visible
 from .common import Progress, settings_from
 
 
@@ -23,6 +24,8 @@ def run(args) -> int:
     settings = settings_from(args)
     files = []
     for p in args.paths:
+        if not p.strip():  # Path("") is the working folder: it would become the corpus
+            raise BadInput("an empty path was given to index; name a file or a folder, e.g. python -m qa index corpus/")
         p = Path(p)
         if p.is_dir():
             settings = settings.with_(corpus_dir=p)
@@ -34,11 +37,11 @@ def run(args) -> int:
         add_files(settings.corpus_dir, files)
     report = update_index(settings, embedder_for(settings), Progress())
     for line in report.skipped:
-        print(f"skipped: {line}", file=sys.stderr)
+        print(visible(f"skipped: {line}"), file=sys.stderr)  # file names: shown, not obeyed
     for line in report.notes:
-        print(f"note: {line}", file=sys.stderr)
+        print(visible(f"note: {line}"), file=sys.stderr)
     state = "unchanged" if report.unchanged else "updated"
-    print(f"index {state}: {report.documents} documents, {report.passages} passages in {settings.index_dir} "
+    print(visible(f"index {state}: {report.documents} documents, {report.passages} passages in {settings.index_dir} "
           f"(embedded {report.embedded_passages} passages, {report.embedded_sentences} sentences; "
-          f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)})")
+          f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)})"))
     return 0

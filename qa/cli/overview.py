@@ -2,12 +2,11 @@
 printed, or written as JSON, Markdown, CSV and PNG plots."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from ..errors import BadInput
-from .common import open_engine
+from .common import check_path, dumps, open_engine
 
 
 def add_parser(subparsers) -> None:
@@ -69,13 +68,15 @@ def _write_files(args, ov, pair) -> None:
 def run(args) -> int:
     from ..present.text import overview_text
 
+    for flag in ("markdown", "csv", "plot", "plot_dir"):
+        check_path("--" + flag.replace("_", "-"), getattr(args, flag))
     if args.topics is not None and args.topics < 1:
         raise BadInput(f"--topics must be at least 1, got {args.topics}")
     engine = open_engine(args)
     ov = engine.overview(args.topics, args.refresh)
     _write_files(args, ov, _pair(ov, args.pair))
     if args.json:
-        sys.stdout.write(json.dumps(ov.to_json(), ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(ov.to_json()) + "\n")
     elif not (args.plot or args.plot_dir or args.csv or args.markdown):
         sys.stdout.write(overview_text(ov))
     return 0

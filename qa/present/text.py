@@ -1,15 +1,29 @@
 """Answers, comparisons and the corpus overview as plain text for the terminal.
 
-Everything shown is fixed interface wording, a number, or a verbatim slice of a document.
+Everything shown is fixed interface wording, a number, or a verbatim slice of a document. A
+document's control characters are shown, never obeyed: ESC and the other C0/C1 controls but
+newline and tab print as ``\\x1b``-style escapes (see :func:`visible`).
 """
 from __future__ import annotations
 
 from ..types import Answer, Comparison, Hit
 
+#: C0 controls but tab and newline, DEL and the C1 controls: written as escapes so that a document
+#: cannot move the cursor, clear the screen or retitle the terminal ("\x1b]0;pwned\x07");
+#: lone surrogates (no character; not writable as UTF-8) as U+FFFD.
+_VISIBLE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
+_VISIBLE.update({c: "\ufffd" for c in range(0xD800, 0xE000)})
+
 NOT_ANSWERED = "The documents do not answer this question."
 CLOSEST = "Closest passages, not an answer:"
 ANSWERED = "Passages that answer it:"
 RELATED = "Related passages; they may not answer this question:"
+
+
+def visible(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters as escapes (a Windows line end
+    "\\r\\n" as a plain newline), lone surrogates as U+FFFD."""
+    return text.replace("\r\n", "\n").translate(_VISIBLE)
 
 
 def verdict_head(ans: Answer) -> tuple[str, str, str]:
@@ -43,8 +57,9 @@ def answer_text(ans: Answer, color: bool = False) -> str:
     """Numbered passages with title and paragraph; the highlighted sentence between » «."""
     left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
     lines = [f"Q: {ans.question}", ""] + [line for line in verdict_head(ans) if line] + [""]
-    for h in ans.passages:
-        lines += [f"[{h.rank}] {citation(h)}", "    " + marked(h, left, right), ""]
+    lines = [visible(line) for line in lines]
+    for h in ans.passages:  # the highlight's colour codes are ours: added after the text is made visible
+        lines += [f"[{h.rank}] {visible(citation(h))}", "    " + marked(h, left, right, visible), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -55,7 +70,7 @@ def comparison_text(comp: Comparison) -> str:
         for h in d.passages:
             lines += [f"  [{h.rank}] paragraph {h.paragraph}", "      " + marked(h, "»", "«")]
         lines.append("")
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 def overview_text(ov) -> str:
@@ -81,4 +96,4 @@ def overview_text(ov) -> str:
         lines.append(f"  {d.label}: {len(srcs)} sources")
         for s in srcs:
             lines.append(f"     {s.kind:<11} ¶ {','.join(map(str, s.paragraphs)):<14} {s.name}")
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines)) + "\n"

@@ -4,14 +4,14 @@ from __future__ import annotations
 from ..config import PASSAGES_PER_DOCUMENT
 from ..types import Comparison, DocCoverage
 from . import evidence
-from .retrieve import Searcher, check_question
+from .retrieve import Searcher, check_doc_ids, check_question
 
 
 def compare(searcher: Searcher, topic: str, doc_ids: list[str] | None = None,
             per_doc: int = PASSAGES_PER_DOCUMENT) -> Comparison:
     """Search each document on its own for the topic and apply the evidence test per document."""
-    topic = check_question(topic)
-    ids = doc_ids or list(searcher.table.by_id)
+    topic = check_question(topic, "topic")
+    ids = check_doc_ids(doc_ids, searcher.table) or list(searcher.table.by_id)
     qvec = searcher.encode(topic)
     out = []
     for doc_id in ids:

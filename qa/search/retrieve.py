@@ -11,7 +11,7 @@ from ..errors import BadInput
 from ..index import vectors
 from ..index.lexical import BM25
 from ..index.table import PassageTable
-from ..text import tokenize
+from ..text import bad_character, has_search_words, tokenize, without_controls
 from ..types import Answer, Block, Hit, Offsets
 from . import evidence, features, fusion, reasons, second_stage
 from .fusion import METHODS
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 #: How many candidates each retriever contributes before fusion.
 CANDIDATES = 50
+#: What a refusal suggests instead, for a question and for a topic.
+EXAMPLES = {"question": '"Who confronted Putin?"', "topic": '"partial mobilisation"'}
 
 
 @dataclass
@@ -40,12 +42,44 @@ class Scored:
         return max(self.dense, self.sentence)
 
 
-def check_question(question: str) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise BadInput("the question is empty; type a question, e.g. \"Who confronted Putin?\"")
+def check_question(question: str, what: str = "question") -> str:
+    """The question (or topic: ``what``) as searched: control and format characters out, spaces
+    collapsed. BadInput, one line, when it is not text, not valid Unicode, too long, or holds
+    nothing to search for ("?", "a", a zero-width space)."""
+    example = EXAMPLES.get(what, EXAMPLES["question"])
+    if not isinstance(question, str):
+        raise BadInput(f"the {what} must be text, got {type(question).__name__}; send a string, e.g. {example}")
+    if not question.strip():
+        raise BadInput(f"the {what} is empty; type a {what}, e.g. {example}")
     if len(question) > MAX_QUESTION_CHARS:
-        raise BadInput(f"the question is {len(question):,} characters long; keep it under {MAX_QUESTION_CHARS:,}")
-    return " ".join(question.split())
+        raise BadInput(f"the {what} is {len(question):,} characters long; keep it under {MAX_QUESTION_CHARS:,}")
+    problem = bad_character(question)
+    if problem:
+        raise BadInput(f"the {what} is not valid text ({problem}); retype it, or save the file as UTF-8")
+    cleaned = " ".join(without_controls(question).split())
+    if not has_search_words(cleaned):
+        shown = f" {cleaned[:40]!r}" if cleaned else ""
+        raise BadInput(f"the {what}{shown} has no words to search for; ask in words, e.g. {example}")
+    return cleaned
+
+
+def check_doc_ids(doc_ids, table: PassageTable) -> list[str] | None:
+    """The documents to search: None (or an empty list) for all of them, else the ids given, each
+    once, in their order (an id sent 4,000 times is searched once). BadInput for ids that are
+    not text or that the index does not hold."""
+    if doc_ids is None:
+        return None
+    if isinstance(doc_ids, str):  # one id, not a list of its characters
+        doc_ids = [doc_ids]
+    if not isinstance(doc_ids, list | tuple | set | frozenset):
+        raise BadInput(f"document ids must be a list of ids, got {type(doc_ids).__name__}")
+    wrong = [d for d in doc_ids if not isinstance(d, str)]
+    if wrong:
+        raise BadInput(f"document ids must be text, got {wrong[0]!r}; use the ids `python -m qa docs` lists")
+    unique = list(dict.fromkeys(doc_ids))
+    for doc_id in unique:
+        table.document(doc_id)  # unknown ids are refused, naming the known ones
+    return unique or None
 
 
 def check_method(method: str) -> str:
@@ -85,6 +119,7 @@ class Searcher:
         not_found) with its reason. With the hybrid method and a second stage (``model``), the best
         candidates are re-ranked and judged by it; otherwise by the first stage's evidence test."""
         question = check_question(question)
+        doc_ids = check_doc_ids(doc_ids, self.table)
         scored, tokens = self.rank(question, self.encode(question), doc_ids, method)
         vocabulary = self.vocabulary(doc_ids)
         missing = evidence.missing_names(question, vocabulary)

@@ -292,6 +292,9 @@ def bad_cases(site) -> dict:
         "batch file missing": on_site("ask", "--batch", root / "bad" / "nope.jsonl", "--json"),
         "batch line not JSON": on_site("ask", "--batch", not_json, "--json"),
         "batch line without topic": on_site("compare", "--batch", no_key, "--json"),
+        "question not UTF-8": on_site("ask", "caf\udce9 Putin?"),  # argv byte 0xE9, as a Latin-1 terminal sends
+        "question without words": on_site("compare", "\u200b?"),
+        "index folder is a file": on_site("--index", not_json, "docs"),
         "binary file to index": on_site("index", binary),
         "unsupported file to index": on_site("index", pdf),
         "missing file to index": on_site("index", root / "bad" / "nope.txt"),
@@ -311,7 +314,7 @@ def bad_runs(site):
 
 BAD = ["empty question", "blank question", "100 KB question", "no question", "unknown --doc",
        "unknown --doc among known", "unknown --doc in a batch", "unknown --doc in compare", "top-k 0",
-       "blank topic", "batch file missing", "batch line not JSON", "batch line without topic",
+       "blank topic", "batch file missing", "question not UTF-8", "question without words", "index folder is a file",
        "binary file to index", "unsupported file to index", "missing file to index",
        "empty corpus folder: index", "empty corpus folder: ask", "missing corpus folder"]
 
@@ -327,8 +330,23 @@ def test_bad_input_gives_one_line_and_exit_code_2(bad_runs, case):
     assert r.out == "", r
 
 
+@pytest.mark.parametrize("case, key", [("batch line not JSON", "question"), ("batch line without topic", "topic")])
+def test_bad_batch_lines_are_reported_in_their_rows_and_the_rest_answered(bad_runs, case, key):
+    r = bad_runs[case]
+    assert r.rc == 0 and "Traceback" not in r.err and r.err == "", r
+    rows = [json.loads(line) for line in r.out.split("\n") if line]
+    bad = rows[-1]
+    assert bad["error"].startswith(f"line {len(rows)}: ") and f'"{key}"' in bad["error"], r
+    if key == "question":
+        assert len(rows) == 2 and rows[0]["id"] == 1 and "error" not in rows[0], "the good line is answered"
+        assert bad["id"] is None and "not JSON" in bad["error"]
+
+
 def test_bad_input_messages_name_the_problem(bad_runs):
     assert "empty" in bad_runs["empty question"].err
+    assert "0xE9" in bad_runs["question not UTF-8"].err
+    assert "no words to search for" in bad_runs["question without words"].err
+    assert "questions.jsonl: File exists" in bad_runs["index folder is a file"].err
     assert "102,400" in bad_runs["100 KB question"].err
     assert "'nope'" in bad_runs["unknown --doc"].err and A in bad_runs["unknown --doc"].err
     assert "picture.txt" in bad_runs["binary file to index"].err and "binary" in bad_runs["binary file to index"].err
