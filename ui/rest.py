@@ -4,44 +4,130 @@ take JSON and return exactly the command line's JSON (``qa ask --json``, ``qa co
     curl -s -X POST http://127.0.0.1:7860/api/ask -H 'Content-Type: application/json' \\
          -d '{"question": "Who confronted Putin?", "top_k": 3}'
 
-The library's errors come back as ``400 {"error": "..."}`` (the same one line the CLI prints);
-a body of the wrong shape as FastAPI's ``422`` with the field named.
+Every refusal is JSON with a one-line ``"error"``, checked in this order:
+
+- ``413``: a body over ``MAX_BODY_BYTES`` (never read whole);
+- ``400``: a body that is not JSON (not UTF-8, or nested too deeply to parse);
+- ``422``: a body of the wrong shape: a field missing or of the wrong type (``top_k`` a whole
+  number, not "3" or true), more than ``MAX_DOC_IDS`` document ids. FastAPI's ``"detail"`` list
+  is kept beside ``"error"``, naming the field (without the value sent);
+- ``400``: the library's errors (the same one line the CLI prints): an empty or too long
+  question, one with nothing to search for or not valid text, ``top_k`` out of range, an
+  unknown document id. Repeated document ids are searched once.
 """
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi.routing import APIRoute
+from pydantic import AfterValidator, BaseModel, Field, StrictInt, StrictStr
+from starlette.exceptions import HTTPException
 
 from qa import DEFAULT_TOP_K, QAError
 from qa.serving import LazyEngine
 
+#: The largest request body read, in bytes: a question of the longest length the library takes,
+#: even sent as \uXXXX escapes, and a thousand document ids fit several times over.
+MAX_BODY_BYTES = 256 * 1024
+#: The most document ids one request may name (a corpus with more is searched whole, without ids).
+MAX_DOC_IDS = 1000
+
+#: What a refusal of a body of the wrong shape shows as an example, per path.
+EXAMPLES = {"/api/ask": '{"question": "Who confronted Putin?", "top_k": 3}', "/api/compare": '{"topic": "partial mobilisation"}'}
+
+#: A list of document ids, each kept once in the order sent (4,000 copies of one id are one search).
+DocIds = Annotated[list[StrictStr], Field(max_length=MAX_DOC_IDS), AfterValidator(lambda ids: list(dict.fromkeys(ids)))]
+
 
 class AskRequest(BaseModel):
-    question: str
-    top_k: int = DEFAULT_TOP_K
-    doc_ids: list[str] | None = None
-    method: str = "hybrid"
+    question: StrictStr
+    top_k: StrictInt = DEFAULT_TOP_K
+    doc_ids: DocIds | None = None
+    method: StrictStr = "hybrid"
 
 
 class CompareRequest(BaseModel):
-    topic: str
-    doc_ids: list[str] | None = None
+    topic: StrictStr
+    doc_ids: DocIds | None = None
+
+
+def error(message: str, status: int, **extra) -> JSONResponse:
+    """``{"error": "<one line>"}`` with ``status`` (a lone surrogate in a message sent back as "?")."""
+    line = " ".join(message.split()).encode("utf-8", "replace").decode("utf-8")
+    return JSONResponse({"error": line, **extra}, status_code=status)
+
+
+def invalid_body(exc: RequestValidationError, example: str) -> JSONResponse:
+    """422 naming the first wrong field in one line; FastAPI's detail kept, minus the values sent."""
+    problems = [{"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
+    first = problems[0] if problems else {"type": None, "loc": [], "msg": "not the expected JSON object"}
+    if first["type"] == "json_invalid":
+        return error(f"the request body is not JSON ({exc.errors()[0].get('ctx', {}).get('error', 'invalid')}); "
+                     "send a JSON object", 400)
+    field = ".".join(str(p) for p in first["loc"] if p != "body") or "the body"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return error(f"{field}: {first['msg']}{more}; send e.g. {example}", 422, detail=problems)
+
+
+async def read_limited(request: Request) -> bytes | None:
+    """The body, or None when it is longer than MAX_BODY_BYTES (declared or as it arrives)."""
+    declared = request.headers.get("content-length", "")
+    if declared and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+    return b"".join(chunks)
+
+
+class CheckedRoute(APIRoute):
+    """A route that reads at most MAX_BODY_BYTES and answers every refusal as one-line JSON."""
+
+    def get_route_handler(self):
+        handle = super().get_route_handler()
+
+        async def checked(request: Request):
+            body = await read_limited(request)
+            if body is None:
+                return error(f"the request body is over {MAX_BODY_BYTES:,} bytes; send a shorter question "
+                             f"or fewer doc_ids (at most {MAX_DOC_IDS:,})", 413)
+            request._body = body  # FastAPI parses the body read here instead of reading the stream again
+            try:
+                return await handle(request)
+            except RequestValidationError as exc:
+                return invalid_body(exc, EXAMPLES.get(self.path, "a JSON object"))
+            except HTTPException as exc:  # FastAPI's 400 for a body it could not decode or parse
+                if exc.status_code != 400:
+                    raise
+                return error("the request body is not readable JSON (not UTF-8 text, or nested too deeply); "
+                             f"send e.g. {EXAMPLES.get(self.path, 'a JSON object')}", exc.status_code)
+            except QAError as exc:
+                return error(str(exc), 400)
+
+        return checked
 
 
 def add_routes(app: FastAPI, holder: LazyEngine) -> FastAPI:
     """The two endpoints on ``app``; plain ``def``s, so FastAPI runs them on its thread pool."""
+    router = APIRouter(route_class=CheckedRoute)
 
     @app.exception_handler(QAError)
     def library_error(request: Request, exc: QAError) -> JSONResponse:
-        return JSONResponse({"error": " ".join(str(exc).split())}, status_code=400)
+        return error(str(exc), 400)
 
-    @app.post("/api/ask")
+    @router.post("/api/ask")
     def ask(body: AskRequest) -> dict:
         return holder.get().ask(body.question, top_k=body.top_k, doc_ids=body.doc_ids, method=body.method).to_json()
 
-    @app.post("/api/compare")
+    @router.post("/api/compare")
     def compare(body: CompareRequest) -> dict:
         return holder.get().compare(body.topic, body.doc_ids).to_json()
 
+    app.include_router(router)
     return app
