@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 # the development sets `python -m qa eval` scores by default
 export QA_EVAL_DATA ?= ../shared/eval
 
-.PHONY: run test lint browser index bench bench-long eval clean
+.PHONY: run test lint browser index bench bench-long eval clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest -q
+
+# Hostile input through the CLI and the REST API (hypothesis, tests/fuzz), over 1,000 inputs;
+# ends with a line "fuzz: N inputs tried ...; tracebacks: 0; CLI exit codes: {...}".
+fuzz: $(VENV)/.installed-test
+	QA_FUZZ=1 $(BIN)/python -m pytest tests/fuzz -q
 
 eval: index
 	$(BIN)/python ../shared/tools/eval_cli.py --python $(BIN)/python
