@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 # the development sets `python -m qa eval` scores by default
 export QA_EVAL_DATA ?= ../shared/eval
 
-.PHONY: run test lint browser index bench bench-long eval clean fuzz
+.PHONY: run test lint browser index bench bench-long eval clean fuzz crash
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ test: lint browser
 # ends with a line "fuzz: N inputs tried ...; tracebacks: 0; CLI exit codes: {...}".
 fuzz: $(VENV)/.installed-test
 	QA_FUZZ=1 $(BIN)/python -m pytest tests/fuzz -q
+
+# 24 SIGKILLs of `python -m qa index` (a third inside the write window) over a temporary corpus that
+# grows between runs; ends with "crash: N kills ...; unusable indexes: 0; lost documents: 0;
+# wrong citations: 0" and writes its section of bench/RESULTS.md. About a minute.
+crash: $(VENV)/.installed
+	QA_THREADS=1 $(BIN)/python -m bench.crash
 
 eval: index
 	$(BIN)/python ../shared/tools/eval_cli.py --python $(BIN)/python

@@ -46,43 +46,61 @@ class Engine:
              progress: Progress | None = None) -> Engine:
         settings = settings or Settings()
         embedder = embedder or embedder_for(settings)
-        report = None
-        problem = cls._problem(settings, embedder)
-        if problem is not None:
-            if not build:
-                raise IndexProblem(f"{settings.index_dir}: {problem}; build it with: python -m qa index")
-            log.info("updating index: %s", problem)
-            report = update_index(settings, embedder, progress)
+        problem, stale = cls._problem(settings, embedder)
+        if problem is None:
+            try:
+                return cls._load(settings, embedder)
+            except IndexProblem as exc:  # a damaged part the manifest does not show
+                problem = str(exc)
+        if not build:
+            raise IndexProblem(problem)
+        log.info("updating index: %s", problem)
         try:
-            engine = cls._load(settings, embedder)
-        except IndexProblem as exc:
-            if not build or report is not None:
-                raise
-            log.warning("rebuilding a damaged index: %s", exc)  # update_index skips unreadable versions
-            report = update_index(settings, embedder, progress)
-            engine = cls._load(settings, embedder)
+            report = update_index(settings, embedder, progress)  # it skips an unreadable version: rebuilt
+        except store.IndexNotWritable as exc:
+            try:
+                if stale:  # whole, only out of date: still worth asking, with a warning
+                    engine = cls._load(settings, embedder)
+                    log.warning("%s; answering from the index as it is (%s)",
+                                problem.removesuffix("; build it with: python -m qa index"), exc)
+                    return engine
+            except IndexProblem as damaged:
+                problem = str(damaged)
+            what = problem.removesuffix(f"; {store.REBUILD}").removesuffix("; build it with: python -m qa index")
+            raise IndexProblem(f"{what}; it cannot be rebuilt: {exc}") from None
+        engine = cls._load(settings, embedder)
         engine.last_update = report
         return engine
 
     @staticmethod
-    def _problem(settings: Settings, embedder: Embedder) -> str | None:
-        """Why the index on disk cannot be used as it is (None when it can)."""
+    def _problem(settings: Settings, embedder: Embedder) -> tuple[str | None, bool]:
+        """Why the index on disk cannot be used as it is, as one line with the fix (None when it
+        can), and whether it is merely stale (whole and compatible, the corpus changed)."""
+        fix = "build it with: python -m qa index"
         try:
             folder = store.live_version(settings.index_dir)
             manifest = store.read_manifest(folder) if folder else None
-            problem = "no index yet" if manifest is None else compatible(manifest, settings, embedder)
         except IndexProblem as exc:
-            return str(exc)
-        if problem is None and not is_fresh(manifest, settings):
-            return "the corpus folder changed since the index was built"
-        return problem
+            return str(exc), False
+        problem = "no index yet" if manifest is None else compatible(manifest, settings, embedder)
+        if problem is not None:
+            return f"{settings.index_dir}: {problem}; {fix}", False
+        if not is_fresh(manifest, settings):
+            return f"{settings.index_dir}: the corpus folder changed since the index was built; {fix}", True
+        return None, False
 
     @classmethod
-    def _load(cls, settings: Settings, embedder: Embedder) -> Engine:
+    def _load(cls, settings: Settings, embedder: Embedder, retry: bool = True) -> Engine:
         folder = store.live_version(settings.index_dir)
         if folder is None:
             raise IndexProblem(f"{settings.index_dir}: no index; build it with: python -m qa index")
-        return cls(settings, embedder, store.read_version(folder, settings.threads))
+        try:
+            return cls(settings, embedder, store.read_version(folder, settings.threads))
+        except IndexProblem:
+            # a writer may have switched CURRENT and removed this version while it was read
+            if not retry or store.live_version(settings.index_dir) == folder:
+                raise
+        return cls._load(settings, embedder, retry=False)
 
     # -- reading ------------------------------------------------------------------------------------
     @property

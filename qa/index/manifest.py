@@ -63,24 +63,69 @@ class Manifest:
         return out
 
     @classmethod
-    def from_json(cls, data, where: str = "manifest.json") -> "Manifest":
+    def from_json(cls, data, where: str = "manifest.json") -> Manifest:
         try:
-            if not isinstance(data, dict):
-                raise TypeError(f"a JSON {type(data).__name__}, not an object")
+            data = _object(data, "the manifest")
             return cls(
-                format_version=data.get("format_version"),
-                ingest_version=data.get("ingest_version"),
-                model=ModelInfo(**data.get("model", {})),
-                index_kind=str(data.get("index_kind", "flat")),
-                corpus_dir=str(data.get("corpus_dir", "")),
-                created=str(data.get("created", "")),
-                counts=Counts(**data.get("counts", {})),
-                documents=tuple(FileEntry(**d) for d in data.get("documents", [])),
-                skipped={str(k): str(v) for k, v in data.get("skipped", {}).items()},
+                format_version=_get(data, "format_version", int, None),
+                ingest_version=_get(data, "ingest_version", int, None),
+                model=_model(_get(data, "model", dict, {})),
+                index_kind=_get(data, "index_kind", str, "flat"),
+                corpus_dir=_get(data, "corpus_dir", str, ""),
+                created=_get(data, "created", str, ""),
+                counts=_counts(_get(data, "counts", dict, {})),
+                documents=tuple(_file_entry(_object(d, "a document")) for d in _get(data, "documents", list, [])),
+                skipped=_skipped(_get(data, "skipped", dict, {})),
             )
-        except (TypeError, AttributeError, ValueError) as exc:
+        except TypeError as exc:
             raise IndexProblem(f"{where}: manifest damaged ({exc}); rebuild with: python -m qa index") from None
 
     def document_hashes(self) -> list[list[str]]:
         """[[doc_id, sha256], ...] in index order: what every derived result depends on."""
         return [[d.doc_id, d.sha256] for d in self.documents]
+
+
+# -- reading leniently: a missing field takes its default, a field of the wrong JSON type is damage --
+def _json_type(value) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "a string", list: "a list",
+             dict: "an object", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _object(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} is {_json_type(value)}, not an object")
+    return value
+
+
+def _get(data: dict, key: str, kind: type, default):
+    """``data[key]`` if it is a ``kind`` (true/false is no number), ``default`` when missing or
+    null; TypeError otherwise."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise TypeError(f"{key!r} is {_json_type(value)}, not {_json_type(kind())}")
+    return value
+
+
+def _model(data: dict) -> ModelInfo:
+    return ModelInfo(_get(data, "id", str, None), _get(data, "weights_sha256", str, None),
+                     _get(data, "dimension", int, None), _get(data, "encoder", str, "torch"))
+
+
+def _counts(data: dict) -> Counts:
+    return Counts(_get(data, "documents", int, 0), _get(data, "passages", int, 0), _get(data, "sentences", int, 0))
+
+
+def _skipped(data: dict) -> dict[str, str]:
+    return {path: _get(data, path, str, "") for path in data}
+
+
+def _file_entry(data: dict) -> FileEntry:
+    """A document's entry; without its size or mtime (-1: unknown) the index is merely stale."""
+    for key in ("doc_id", "path", "sha256"):
+        if not isinstance(data.get(key), str):
+            raise TypeError(f"a document's {key!r} is {_json_type(data.get(key))}, not a string")
+    return FileEntry(data["doc_id"], data["path"], data["sha256"], _get(data, "title", str, ""),
+                     _get(data, "size", int, -1), _get(data, "mtime_ns", int, -1))
