@@ -1,4 +1,4 @@
-"""Command line: python -m qa {index,ask,compare,docs,overview,eval} ... (JSON contracts in the README).
+"""Command line: python -m qa {index,ask,compare,docs,overview,remove,eval} ... (JSON contracts in the README).
 
 Each subcommand is a module with ``add_parser(subparsers)`` and ``run(args)``; this module
 parses, sets up logging, and turns every failure into one ``error:`` line on stderr:
@@ -27,10 +27,10 @@ from pathlib import Path
 
 from ..errors import QAError
 from ..present.text import visible
-from . import ask, compare, docs, index, overview
+from . import ask, compare, docs, index, overview, remove
 from . import eval as evaluate
 
-SUBCOMMANDS = (index, ask, compare, docs, overview, evaluate)
+SUBCOMMANDS = (index, ask, compare, docs, overview, remove, evaluate)
 
 #: What to check when the operating system refuses a path, by errno.
 OS_HINTS = {
@@ -46,8 +46,16 @@ OS_HINTS = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a usage error as one ``error:`` line naming the command and where to read
+    more, like every other refusal (argparse prints the whole usage block first)."""
+
+    def error(self, message: str):
+        self.exit(2, visible(f"error: {self.prog}: {message}; see {self.prog} --help") + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m qa", description="Cited-passage Q&A over a folder of documents.")
+    ap = Parser(prog="python -m qa", description="Cited-passage Q&A over a folder of documents.")
     ap.add_argument("--corpus", help="corpus folder (default: corpus/, or $QA_CORPUS_DIR)")
     ap.add_argument("--index", help="index folder (default: index/, or $QA_INDEX_DIR)")
     ap.add_argument("--model", help="sentence-transformers model folder (default: the bundled all-MiniLM-L6-v2)")

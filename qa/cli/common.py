@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -30,9 +31,19 @@ def check_path(flag: str, value: str | None) -> None:
 
 
 def settings_from(args) -> Settings:
+    """Settings from the global flags over the environment. With no corpus folder named (no
+    --corpus, no QA_CORPUS_DIR), the folder the index was built from, said on stderr: otherwise
+    ``qa --index I index mydocs`` then ``qa --index I docs`` would rebuild I from corpus/."""
+    from ..index import remembered_corpus
+
     for flag, value in (("--corpus", args.corpus), ("--index", args.index), ("--model", args.model)):
         check_path(flag, value)
-    return Settings().with_(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
+    settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
+    if args.corpus is None and not os.environ.get("QA_CORPUS_DIR"):
+        settings, note = remembered_corpus(settings)
+        if note:
+            print(visible(f"note: {note}"), file=sys.stderr)
+    return settings
 
 
 class Progress:

@@ -275,7 +275,7 @@ def test_an_unwritable_log_still_gives_one_line(site, monkeypatch, tmp_path):
 def test_os_errors_name_the_path_the_reason_and_what_to_check(site, monkeypatch):
     a_file = site.root / "a-file"
     a_file.write_text("x", encoding="utf-8")
-    refused(qa(site, "--index", a_file, "docs"), str(a_file), "File exists", "a file is in the way")
+    refused(qa(site, "--index", a_file, "docs"), str(a_file), "is a file, not a folder", "--index")
     from qa.cli import docs
 
     def denied(args):

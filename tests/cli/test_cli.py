@@ -346,7 +346,7 @@ def test_bad_input_messages_name_the_problem(bad_runs):
     assert "empty" in bad_runs["empty question"].err
     assert "0xE9" in bad_runs["question not UTF-8"].err
     assert "no words to search for" in bad_runs["question without words"].err
-    assert "questions.jsonl: File exists" in bad_runs["index folder is a file"].err
+    assert "questions.jsonl: is a file, not a folder" in bad_runs["index folder is a file"].err
     assert "102,400" in bad_runs["100 KB question"].err
     assert "'nope'" in bad_runs["unknown --doc"].err and A in bad_runs["unknown --doc"].err
     assert "picture.txt" in bad_runs["binary file to index"].err and "binary" in bad_runs["binary file to index"].err
