@@ -116,7 +116,7 @@ class Engine:
 
     def ask(self, question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None,
             method: str = "hybrid") -> Answer:
-        if not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+        if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= MAX_TOP_K:
             raise BadInput(f"top_k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
         return self.searcher.ask(question, top_k, doc_ids, method)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -129,7 +130,9 @@ def _add_answerability(rows: list[dict], evalset, embedder, searcher) -> None:
 
 
 def _rounded(row: dict) -> dict:
-    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+    """Floats to 4 places; NaN (a metric with nothing to measure, e.g. AUROC with one class) as
+    null, since NaN is not JSON."""
+    return {k: ((None if math.isnan(v) else round(v, 4)) if isinstance(v, float) else v) for k, v in row.items()}
 
 
 def format_table(rows: list[dict]) -> str:

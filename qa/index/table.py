@@ -41,7 +41,17 @@ class PassageTable:
         try:
             return self.by_id[doc_id]
         except KeyError:
-            raise BadInput(f"unknown document id {doc_id!r}; known ids: {', '.join(self.by_id)}") from None
+            raise BadInput(f"unknown document id {_shown(doc_id)}; {self._known_ids(doc_id)}") from None
+
+    def _known_ids(self, doc_id: str, shown: int = 10) -> str:
+        """The known ids to name after an unknown one: the closest first, at most ``shown`` of
+        them, so a corpus of thousands does not turn one typo into a page of ids."""
+        import difflib
+
+        close = difflib.get_close_matches(doc_id, self.by_id, n=shown, cutoff=0.6) if len(doc_id) < 200 else []
+        names = close + [d for d in self.by_id if d not in close][:shown - len(close)]
+        more = len(self.by_id) - len(names)
+        return f"known ids: {', '.join(names)}" + (f" (and {more:,} more)" if more else "")
 
     def rows_of(self, doc_ids: list[str]) -> np.ndarray:
         """A boolean mask over passage rows: True for the passages of ``doc_ids``."""
@@ -61,3 +71,8 @@ class PassageTable:
             doc = self.document(doc_id)
             self._terms[doc_id] = frozenset(t for p in doc.passages for t in tokenize(p.text))
         return self._terms[doc_id]
+
+
+def _shown(doc_id: str, limit: int = 80) -> str:
+    """An id as a message quotes it: repr, cut at ``limit`` characters."""
+    return repr(doc_id) if len(doc_id) <= limit else repr(doc_id[:limit]) + f"... ({len(doc_id):,} characters)"

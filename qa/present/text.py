@@ -10,8 +10,10 @@ from ..types import Answer, Comparison, Hit
 
 #: C0 controls but tab and newline, DEL and the C1 controls: written as escapes so that a document
 #: cannot move the cursor, clear the screen or retitle the terminal ("\x1b]0;pwned\x07");
-#: lone surrogates (no character; not writable as UTF-8) as U+FFFD.
+#: lone surrogates (no character; not writable as UTF-8) as U+FFFD; the bidirectional embedding,
+#: override and isolate controls as \uXXXX, so text cannot show itself reordered ("Trojan Source").
 _VISIBLE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
+_VISIBLE.update({c: f"\\u{c:04x}" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]})
 _VISIBLE.update({c: "\ufffd" for c in range(0xD800, 0xE000)})
 
 NOT_ANSWERED = "The documents do not answer this question."

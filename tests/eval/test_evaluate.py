@@ -278,3 +278,13 @@ def test_devsets_metrics_abstention_and_coverage(tmp_path):
     assert row["answered_rate"] == 1.0 and row["abstain_rate"] == 1.0 and row["abstain_balanced"] == 1.0
     assert row["coverage_acc"] == pytest.approx(0.5)  # B is said to cover the topic, labelled A only
     assert row["queries"] == 2
+
+
+def test_eval_json_writes_an_undefined_metric_as_null_not_nan():
+    import json
+    import math
+
+    from qa.cli.eval import _rounded
+
+    row = _rounded({"method": "hybrid", "auroc": math.nan, "hit@1": 0.123456, "n": 3})
+    assert json.loads(json.dumps(row, allow_nan=False)) == {"method": "hybrid", "auroc": None, "hit@1": 0.1235, "n": 3}

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from qa import Answer, Comparison, DocCoverage, Hit
 from qa.present.markdown import answer_markdown, md_escape
-from qa.present.text import ANSWERED, CLOSEST, NOT_ANSWERED, RELATED, answer_text, citation, comparison_text, marked
+from qa.present.text import (
+    ANSWERED,
+    CLOSEST,
+    NOT_ANSWERED,
+    RELATED,
+    answer_text,
+    citation,
+    comparison_text,
+    marked,
+    visible,
+)
 
 HIT = Hit(1, "a", "Title", "Src", 3, 100, 124, "One two. Three *four*.", ((109, 124),), 0.9)
 
@@ -40,3 +50,10 @@ def test_comparison_text():
     out = comparison_text(comp)
     assert out.startswith("Topic: t\nSummary: only by Title\n\n== Title [a]: covered (score 0.81)\n")
     assert "  [1] paragraph 3\n      One two. »Three *four*.«" in out and "== Other [b]: not covered (score 0.10)" in out
+
+
+def test_visible_shows_controls_and_bidirectional_overrides_as_escapes():
+    assert visible("a\x1b]0;pwned\x07b\r\nc\td") == "a\\x1b]0;pwned\\x07b\nc\td"
+    # "Trojan Source": an override would show "evil" text in another order than it is stored
+    assert visible("x\u202egnp.exe\u2066y\u2069") == "x\\u202egnp.exe\\u2066y\\u2069"
+    assert visible("caf\u00e9 \u0432\u043e\u0439\u043d\u0430 \ud800") == "caf\u00e9 \u0432\u043e\u0439\u043d\u0430 \ufffd"

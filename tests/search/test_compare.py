@@ -1,8 +1,10 @@
 """Topic comparison on a tiny in-memory index (fake embedder): each document judged on its own."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from qa.errors import BadInput
 from qa.index import vectors
 from qa.index.lexical import BM25
 from qa.index.table import PassageTable
@@ -46,3 +48,16 @@ def test_passages_per_document_and_a_chosen_subset(searcher):
     comp = compare(searcher, "lighthouse", ["sea"], per_doc=1)
     assert [d.doc_id for d in comp.documents] == ["sea"] and len(comp.documents[0].passages) == 1
     assert comp.documents[0].covered and comp.summary == "covered by all"
+
+
+def test_an_unknown_id_names_the_closest_known_ids_not_all_of_them():
+    docs = [Document(f"report_{i:04d}", "t", "test", f"/x/{i}.txt", "0", "") for i in range(1500)]
+    table = PassageTable(docs, np.zeros((0, 4), np.float32), np.zeros((0, 4), np.float32))
+    with pytest.raises(BadInput) as info:
+        table.document("report_0042x")
+    message = str(info.value)
+    assert message.startswith("unknown document id 'report_0042x'; known ids: report_0042, ")
+    assert message.endswith("(and 1,490 more)") and message.count("report_") == 11
+    with pytest.raises(BadInput) as info:
+        table.document("x" * 5000)
+    assert "... (5,000 characters)" in str(info.value) and len(str(info.value)) < 500

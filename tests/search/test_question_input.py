@@ -72,3 +72,9 @@ def test_document_ids_that_are_not_known_text_are_refused(engine, ids, words):
     for call in (lambda: engine.ask("Putin", doc_ids=ids), lambda: engine.compare("Putin", ids)):
         with pytest.raises(BadInput, match=words):
             call()
+
+
+@pytest.mark.parametrize("top_k", [True, 0, 51, 2.0, "3", None])
+def test_top_k_must_be_a_whole_number_in_range(engine, top_k):
+    with pytest.raises(BadInput, match=r"^top_k must be a whole number from 1 to 50"):
+        engine.ask("Putin", top_k=top_k)
