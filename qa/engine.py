@@ -14,7 +14,7 @@ from .index.build import Progress, UpdateReport, compatible, is_fresh, update_in
 from .index.embed import Embedder
 from .index.encoders import embedder_for
 from .index.manifest import Manifest
-from .ingest import add_files, corpus_files
+from .ingest import add_files, add_url, corpus_files
 from .ingest.corpus import file_key
 from .search import second_stage
 from .search.compare import compare
@@ -145,6 +145,11 @@ class Engine:
     def add(self, paths: list[Path], progress: Progress | None = None) -> UpdateReport:
         """Copy files into the corpus folder and index them."""
         add_files(self.settings.corpus_dir, [Path(p) for p in paths])
+        return self.refresh(progress)
+
+    def add_url(self, url: str, progress: Progress | None = None) -> UpdateReport:
+        """Fetch a web page (or PDF, DOCX) into the corpus folder and index it (``qa.ingest.url``)."""
+        add_url(self.settings.corpus_dir, url)
         return self.refresh(progress)
 
     def remove(self, doc_id: str, progress: Progress | None = None) -> UpdateReport:

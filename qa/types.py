@@ -42,6 +42,7 @@ class Block:
     text: str
     paragraph: int | None = None
     sentences: tuple[Offsets, ...] = ()
+    page: int | None = None
 
     @property
     def passage_id(self) -> str:
@@ -78,7 +79,8 @@ def sentence_texts(documents: list[Document]) -> list[str]:
 
 @dataclass(frozen=True)
 class Hit:
-    """A passage returned for a query, with its rank, fused score and highlighted sentences."""
+    """A passage returned for a query, with its rank, fused score and highlighted sentences;
+    ``page`` (1-based) only for documents that have pages (PDF): then ``to_json`` adds it."""
 
     rank: int
     doc_id: str
@@ -90,13 +92,17 @@ class Hit:
     text: str
     highlight: tuple[Offsets, ...]
     score: float
+    page: int | None = None
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "rank": self.rank, "doc_id": self.doc_id, "title": self.title, "source": self.source,
             "paragraph": self.paragraph, "start": self.start, "end": self.end, "text": self.text,
             "highlight": [list(h) for h in self.highlight], "score": round(float(self.score), 4),
         }
+        if self.page is not None:
+            out["page"] = self.page
+        return out
 
 
 #: The three verdicts an Answer can carry.

@@ -1,5 +1,5 @@
-"""``python -m qa index [PATHS]``: build or update the index; files given are copied into the corpus,
-a folder given becomes the corpus."""
+"""``python -m qa index [PATHS or URLS]``: build or update the index; files given are copied into the
+corpus, web pages given by URL are fetched into it, a folder given becomes the corpus."""
 from __future__ import annotations
 
 import sys
@@ -11,21 +11,25 @@ from .common import Progress, settings_from
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("index", help="build or update the index (files given are copied into the corpus)")
-    p.add_argument("paths", nargs="*", help="files to add, or a folder to index as the corpus")
+    p = sub.add_parser("index", help="build or update the index (files given are copied into the corpus, "
+                                     "URLs fetched into it)")
+    p.add_argument("paths", nargs="*", help="files or http(s) URLs to add, or a folder to index as the corpus")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..index import update_index
     from ..index.encoders import embedder_for
-    from ..ingest import add_files
+    from ..ingest import add_files, add_url, is_url
 
     settings = settings_from(args)
-    files = []
+    files, urls = [], []
     for p in args.paths:
         if not p.strip():  # Path("") is the working folder: it would become the corpus
             raise BadInput("an empty path was given to index; name a file or a folder, e.g. python -m qa index corpus/")
+        if is_url(p):
+            urls.append(p)
+            continue
         p = Path(p)
         if p.is_dir():
             settings = settings.with_(corpus_dir=p)
@@ -35,6 +39,9 @@ def run(args) -> int:
             raise BadInput(f"{p}: no such file or folder")
     if files:
         add_files(settings.corpus_dir, files)
+    for url in urls:  # after the folder is known; each fetched file lands in the corpus before indexing
+        dest = add_url(settings.corpus_dir, url)
+        print(visible(f"fetched: {url} -> {dest.name}"), file=sys.stderr)
     report = update_index(settings, embedder_for(settings), Progress())
     for line in report.skipped:
         print(visible(f"skipped: {line}"), file=sys.stderr)  # file names: shown, not obeyed

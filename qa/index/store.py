@@ -76,8 +76,11 @@ class IndexVersion:
 
 
 def _block_row(b: Block) -> dict:
-    return {"kind": b.kind, "start": b.start, "end": b.end, "paragraph": b.paragraph,
-            "sentences": [list(s) for s in b.sentences]}
+    row = {"kind": b.kind, "start": b.start, "end": b.end, "paragraph": b.paragraph,
+           "sentences": [list(s) for s in b.sentences]}
+    if b.page is not None:  # documents with pages (PDF) only
+        row["page"] = b.page
+    return row
 
 
 def _doc_row(d: Document) -> dict:
@@ -120,10 +123,11 @@ def _block(doc_id: str, b, text: str) -> Block:
             isinstance(s, list) and len(s) == 2 and all(map(_is_int, s)) and start <= s[0] <= s[1] <= end
             for s in sentences):
         raise ValueError(f"{doc_id}: a sentence span outside its block {start}..{end}")
-    paragraph = b.get("paragraph")
-    if not isinstance(b.get("kind"), str) or not (paragraph is None or _is_int(paragraph)):
-        raise ValueError(f"{doc_id}: a block's kind or paragraph of the wrong type")
-    return Block(doc_id, b["kind"], start, end, text[start:end], paragraph, tuple(tuple(s) for s in sentences))
+    paragraph, page = b.get("paragraph"), b.get("page")
+    if not isinstance(b.get("kind"), str) or not (paragraph is None or _is_int(paragraph)) \
+            or not (page is None or (_is_int(page) and page >= 1)):
+        raise ValueError(f"{doc_id}: a block's kind, paragraph or page of the wrong type")
+    return Block(doc_id, b["kind"], start, end, text[start:end], paragraph, tuple(tuple(s) for s in sentences), page)
 
 
 def _doc_from_row(row, folder: Path) -> Document:

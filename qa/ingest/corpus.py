@@ -2,6 +2,7 @@
 Document, and copying new files in. No model here."""
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import os
@@ -9,19 +10,21 @@ import re
 import shutil
 import stat
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import BadInput
 from ..types import Document
 from .clean import classify
-from .readers import SUPPORTED, read_bytes_checked, read_file
+from .readers import SUPPORTED, RawText, read_bytes_checked, read_file
 
 log = logging.getLogger(__name__)
 
 METADATA_FILE = "metadata.json"
 #: Bump when cleaning, splitting or tokenizing (qa.text) changes what a file gives: old indexes rebuild.
-INGEST_VERSION = 6
+#: 7: PDF and DOCX readers; blocks of a PDF carry their page.
+INGEST_VERSION = 7
 #: metadata.json fields read, each a string
 METADATA_FIELDS = ("title", "source", "added")
 
@@ -76,7 +79,7 @@ def corpus_files(folder: Path) -> list[Path]:
     """The entries directly inside ``folder`` with a supported extension, sorted by name, folders
     left out. Links and special files are listed so that reading them can refuse them aloud."""
     if not folder.is_dir():
-        raise BadInput(f"{folder}: no such folder; create it and put .txt, .md or .html files in it")
+        raise BadInput(f"{folder}: no such folder; create it and put .txt, .md, .html, .pdf or .docx files in it")
     out = []
     for p in folder.iterdir():
         try:
@@ -91,16 +94,24 @@ def corpus_files(folder: Path) -> list[Path]:
 def load_document(path: Path, meta: dict | None = None, doc_id: str | None = None,
                   follow_links: bool = False) -> Document:
     """Read, clean and split one file into a Document."""
+    doc = document_from(read_file(path, follow_links), path.name, meta, doc_id)
+    doc.path = str(path)
+    return doc
+
+
+def document_from(raw: RawText, name: str, meta: dict | None = None, doc_id: str | None = None) -> Document:
+    """Clean and split a read file (named ``name``) into a Document; a PDF's blocks get their page."""
     meta = meta or {}
-    raw = read_file(path, follow_links)
-    did = doc_id or doc_id_for(path)
+    did = doc_id or doc_id_for(Path(name))
     blocks, found_title = classify(raw.text, did, markdown=raw.markdown)
     if not any(b.kind == "body" for b in blocks):
-        raise BadInput(f"{path.name}: no paragraph of text found after cleaning; is this an article?")
-    title = meta.get("title") or raw.title or found_title or readable_name(path.stem)
-    source = meta.get("source") or raw.source or readable_name(path.name)
+        raise BadInput(f"{name}: no paragraph of text found after cleaning; is this an article?")
+    if raw.page_starts:
+        blocks = [replace(b, page=max(1, bisect.bisect_right(raw.page_starts, b.start))) for b in blocks]
+    title = meta.get("title") or raw.title or found_title or readable_name(Path(name).stem)
+    source = meta.get("source") or raw.source or readable_name(name)
     return Document(
-        doc_id=did, title=title, source=source, path=str(path), sha256=raw.sha256, text=raw.text,
+        doc_id=did, title=title, source=source, path=name, sha256=raw.sha256, text=raw.text,
         blocks=blocks, added=meta.get("added") or datetime.now(UTC).isoformat(timespec="seconds"),
         notes=tuple(raw.notes),
     )

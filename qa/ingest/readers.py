@@ -1,8 +1,9 @@
 """Readers: one per format, each turning a file into text plus what it knows of the metadata.
 
 For .txt and .md the text is the file's own (decoded); citations point straight into the file.
-For .html the text is the page's main text as extracted by trafilatura: the index stores that
-text beside the original, and citations point into it.
+For .html the text is the page's main text as extracted by trafilatura; for .pdf the text layer
+rebuilt page by page (``pdf.py``); for .docx the body's paragraphs and tables (``word.py``). The
+index stores that text beside the original, and citations point into it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..config import MAX_FILE_BYTES
 from ..errors import BadInput
 from ..text import bytes_sha256
 
-SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 #: Above this share of control characters (other than line breaks and tabs) decoded "text" is
 #: binary: random bytes decoded as latin-1 hold about a quarter; real text next to none.
 MAX_CONTROL_SHARE = 0.10
@@ -31,12 +32,14 @@ class RawText:
     title: str = ""
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    #: PDF only: where the first paragraph starting on each page begins in ``text`` (page 1 first)
+    page_starts: tuple[int, ...] = ()
 
 
 def decode(data: bytes, name: str) -> tuple[str, list[str]]:
     """UTF-8 (with or without BOM); else cp1252, else latin-1, saying so in the notes.
     Refuses binary data: NUL bytes, or many control characters once decoded."""
-    binary = BadInput(f"{name}: looks like a binary file, not text; give a .txt, .md or .html file")
+    binary = BadInput(f"{name}: looks like a binary file, not text; give a .txt, .md, .html, .pdf or .docx file")
     if b"\x00" in data[:8192]:
         raise binary
     text, notes = None, []
@@ -112,17 +115,37 @@ def _html_main_text(html: str, name: str) -> tuple[str, str, str]:
 def read_file(path: Path, follow_links: bool = False) -> RawText:
     """Read one document file; raises BadInput with a one-line reason if it cannot be used.
     Symbolic links are refused unless ``follow_links`` (a file the user names outside the corpus)."""
-    name = path.name
-    if path.suffix.lower() not in SUPPORTED:
-        raise BadInput(f"{name}: unsupported file type {path.suffix or '(none)'}; use one of {', '.join(SUPPORTED)}")
-    data = read_bytes_checked(path, follow_links)
+    check_suffix(path.name, path.suffix)
+    return read_data(read_bytes_checked(path, follow_links), path.name, path.suffix)
+
+
+def check_suffix(name: str, suffix: str) -> None:
+    if suffix.lower() not in SUPPORTED:
+        raise BadInput(f"{name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED)}")
+
+
+def read_data(data: bytes, name: str, suffix: str) -> RawText:
+    """A document's text from its bytes, read as the format ``suffix`` names."""
+    suffix = suffix.lower()
+    check_suffix(name, suffix)
     sha = bytes_sha256(data)
-    text, notes = decode(data, name)
-    if path.suffix.lower() in (".html", ".htm"):
-        text, title, source = _html_main_text(text, name)
-        raw = RawText(text, sha, title=title, source=source, notes=notes)
+    if suffix == ".pdf":
+        from .pdf import read_pdf
+
+        pdf = read_pdf(data, name)
+        raw = RawText(pdf.text, sha, title=pdf.title, notes=list(pdf.notes), page_starts=pdf.page_starts)
+    elif suffix == ".docx":
+        from .word import read_docx
+
+        text, title = read_docx(data, name)
+        raw = RawText(text, sha, title=title)
     else:
-        raw = RawText(text, sha, markdown=path.suffix.lower() in (".md", ".markdown"), notes=notes)
+        text, notes = decode(data, name)
+        if suffix in (".html", ".htm"):
+            text, title, source = _html_main_text(text, name)
+            raw = RawText(text, sha, title=title, source=source, notes=notes)
+        else:
+            raw = RawText(text, sha, markdown=suffix in (".md", ".markdown"), notes=notes)
     if not raw.text.strip():
         raise BadInput(f"{name}: the file holds no text")
     return raw

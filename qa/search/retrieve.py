@@ -176,7 +176,7 @@ class Searcher:
         p = self.passage(s.row)
         d = self.table.by_id[p.doc_id]
         return Hit(rank, p.doc_id, d.title, d.source, p.paragraph, p.start, p.end, p.text,
-                   self.highlight(s), s.fused if s.final is None else s.final)
+                   self.highlight(s), s.fused if s.final is None else s.final, p.page)
 
     def highlight(self, s: Scored) -> tuple[Offsets, ...]:
         """The passage's best-matching sentence as an absolute span (the whole passage if unsplit)."""

@@ -180,7 +180,7 @@ def test_oversized_file_is_refused(tmp_path, monkeypatch):
     assert read_file(small).text == "Short paragraph here."
 
 
-@pytest.mark.parametrize("name", ["report.pdf", "data.json", "noext"])
+@pytest.mark.parametrize("name", ["report.odt", "data.json", "noext", "old.doc"])
 def test_unsupported_type_is_refused(tmp_path, name):
     f = tmp_path / name
     f.write_text("Some text.", encoding="utf-8")
@@ -209,10 +209,10 @@ def test_doc_ids_are_safe_and_stable(tmp_path):
 
 
 def test_corpus_files_lists_supported_files_only(tmp_path):
-    for name in ("b.txt", "a.md", "c.html", "d.pdf", "metadata.json", ".hidden.bin"):
+    for name in ("b.txt", "a.md", "c.html", "d.pdf", "e.docx", "f.odt", "metadata.json", ".hidden.bin"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     (tmp_path / "sub").mkdir()
-    assert [p.name for p in corpus_files(tmp_path)] == ["a.md", "b.txt", "c.html"]
+    assert [p.name for p in corpus_files(tmp_path)] == ["a.md", "b.txt", "c.html", "d.pdf", "e.docx"]
     with pytest.raises(BadInput) as err:
         corpus_files(tmp_path / "nope")
     assert "no such folder" in one_line(err.value)
