@@ -1,7 +1,7 @@
 """Quoted-sources ledger: who each document quotes or cites, with the verbatim passages.
 
-Extractive and rule-based (regular expressions over the original text; no model, nothing
-downloaded). Every name, cue, sentence and quotation in the ledger is a span of the
+Extractive: regular expressions over the original text for attributions, and a small
+named-entity model for names written without a cue (nothing downloaded). Every name, cue, sentence and quotation in the ledger is a span of the
 document: ``document.text[start:end] == text``.
 
 What counts as an attribution, in a paragraph, outside quotation marks:
@@ -20,12 +20,21 @@ editor, commander, people, intelligence, ...). ``he``/``she`` and definite phras
 "the source" or "the official" are resolved to the latest source of the same document at
 most three paragraphs back (``via = "anaphora"``).
 
+Beyond attributions, every person and organisation the document names anywhere in its body
+(without any cue: "figures like Alexei Kudrin", "defence minister Shoigu") is found by a named-
+entity recogniser (``names.py``: spaCy ``en_core_web_sm``, sha256-checked) and recorded as a
+mention with ``via = "named"`` and ``cue = "named"``, under the same source when the document also
+quotes it. A source's ``quoted`` is True when at least one mention attributes something to it.
+
 Kinds (fixed labels): ``person`` (a named person), ``outlet`` (a news outlet), ``unnamed``
 (an anonymous person or group, e.g. "a source close to the government"), ``institution``
-(e.g. "U.S. intelligence"). Sources are grouped per document: people by surname, outlets by
-name (``the Post`` joins ``the Washington Post``), unnamed sources by their description
+(e.g. "U.S. intelligence"), ``organisation`` (a named organisation that is not an outlet, e.g.
+"the State Duma"). Sources are grouped per document: people by surname ("Dmitry Kozak" and
+"Kozak" are one entry), outlets by name (``the Post`` joins ``the Washington Post``),
+organisations by name without a leading article, unnamed sources by their description
 without its leading article or number ("one source close to the government" and "a source
-close to the government" are one entry).
+close to the government" are one entry). Sources the document attributes something to come
+first, in order of first attribution, then the ones it only names, in order of first mention.
 """
 from __future__ import annotations
 
@@ -84,15 +93,16 @@ MAX_NP_WORDS = 16
 
 @dataclass(frozen=True)
 class Mention:
-    """One attribution: the source as written, the cue, its sentence and the quotations it owns."""
+    """One attribution (the source as written, the cue, its sentence and the quotations it owns),
+    or, with ``via = "named"``, one place where the document only names the source (no quotes)."""
 
     doc_id: str
     paragraph: int
     name: TextSpan  # the source as the text names it ("he", "one source close to the Kremlin", ...)
-    cue: str  # the cue as written: "said", "according to", "told", or "continued quotation"
+    cue: str  # the cue as written: "said", "according to", "told"; or "continued quotation", "named"
     sentence: TextSpan
     quotes: tuple[TextSpan, ...] = ()
-    via: str = "direct"  # "direct", "anaphora" or "continued quotation"
+    via: str = "direct"  # "direct", "anaphora", "continued quotation" or "named" (named, nothing attributed)
 
     def to_json(self) -> dict:
         return {"doc_id": self.doc_id, "paragraph": self.paragraph, "name": self.name.to_json(), "cue": self.cue,
@@ -122,9 +132,16 @@ class Source:
     def n_quotes(self) -> int:
         return sum(len(m.quotes) for m in self.mentions)
 
+    @property
+    def quoted(self) -> bool:
+        """True when the document attributes something to the source (a quotation, "said",
+        "according to", ...); False when it only names it."""
+        return any(m.via != "named" for m in self.mentions)
+
     def to_json(self) -> dict:
         return {"doc_id": self.doc_id, "key": self.key, "name": self.name, "kind": self.kind,
-                "paragraphs": self.paragraphs, "mentions": [m.to_json() for m in self.mentions]}
+                "quoted": self.quoted, "paragraphs": self.paragraphs,
+                "mentions": [m.to_json() for m in self.mentions]}
 
     @classmethod
     def from_json(cls, d: dict) -> Source:
@@ -498,19 +515,64 @@ def _resolve(doc, raws: list[_Raw]) -> list[_Raw]:
         else:
             r.kind, r.display, r.key = kind, np_text, _norm_key(np_text)
         out.append(r)
-    # outlets: "the Post" joins "the Washington Post"
-    outlets = sorted({r.key for r in out if r.kind == "outlet"}, key=len, reverse=True)
-    for r in out:
+    _join_outlets(out)
+    return out
+
+
+def _named_raws(doc, rules: bool = True) -> list[_Raw]:
+    """A mention for every person or organisation the names model finds in a body paragraph."""
+    from .names import find_names  # loads spaCy on first use, not on `import qa`
+
+    text = doc.text
+    blocks = list(doc.passages)
+    out: list[_Raw] = []
+    for block, names in zip(blocks, find_names(text, [(b.start, b.end) for b in blocks], rules)):
+        for n in names:
+            r = _Raw(block.paragraph, (n.start, n.end), None, "named", _sentence_of(block, n.start),
+                     name=(n.start, n.end), via="named", display=n.text)
+            if n.kind == "person":
+                r.kind, r.key = "person", "person:" + n.text.split()[-1].lower().strip(".,")
+            elif _OUTLET.search(n.text):
+                m = _OUTLET_NAME.search(n.text)
+                shown = m.group(0) if m else n.text
+                r.kind, r.display, r.key = "outlet", shown, re.sub(r"^the\s+", "", shown.lower())
+            else:
+                r.kind, r.key = "organisation", _norm_key(n.text)
+            out.append(r)
+    return out
+
+
+def _join_outlets(raws: list[_Raw]) -> None:
+    """Outlets: "the Post" joins "the Washington Post"."""
+    outlets = sorted({r.key for r in raws if r.kind == "outlet"}, key=len, reverse=True)
+    for r in raws:
         if r.kind == "outlet":
             for longer in outlets:
                 if longer != r.key and longer.endswith(" " + r.key):
                     r.key = longer
                     break
-    return out
 
 
-def build_ledger(documents) -> Ledger:
-    """The ledger of every document (body paragraphs only), sources in order of first mention."""
+def _display(rs: list[_Raw]) -> str:
+    """The fullest way the document names a source: the longest attribution phrase; a bare name
+    ("Putin") gives way to the longest name the document writes it with ("Vladimir V. Putin")."""
+    direct = [r for r in rs if r.via == "direct"] or [r for r in rs if r.via != "named"]
+    named = [r.display for r in rs if r.via == "named"]
+    if not direct:
+        return max(named, key=len)
+    display = max((r.display for r in direct), key=len)
+    if direct[0].kind == "person" and _NAME.match(display):
+        longer = [n for n in named if len(n) > len(display) and n.split()[-1] == display.split()[-1]]
+        if longer:
+            return max(longer, key=len)
+    return display
+
+
+def build_ledger(documents, names: bool = True, name_rules: bool = True) -> Ledger:
+    """The ledger of every document (body paragraphs only): first the sources the document
+    attributes something to, in order of first attribution, then those it only names, in order of
+    first mention. ``names=False`` skips the names model (attributions only, as before it);
+    ``name_rules=False`` takes the model's labels without ``names.py``'s corrections (for measuring)."""
     sources: list[Source] = []
     for doc in documents:
         text = doc.text
@@ -530,11 +592,21 @@ def build_ledger(documents) -> Ledger:
                 src = next((x for x in resolved if x.np == r.np and x.via != "continued quotation"), None)
                 if src is not None:
                     r.kind, r.key, r.display = src.kind, src.key, src.display
+        if names and doc.passages:
+            attributed = [r for r in resolved if r.via != "continued quotation"]
+            named = _named_raws(doc, name_rules)
+            _join_outlets(resolved + named)
+            # a name inside an attribution of the same source is that attribution, not a second mention
+            resolved += [n for n in named if not any(
+                t.key == n.key and t.np[0] < n.np[1] and n.np[0] < t.np[1] for t in attributed)]
         blocks = {b.paragraph: b for b in doc.passages}
         groups: dict[str, list[_Raw]] = {}
         for r in resolved:
             groups.setdefault(r.key, []).append(r)
-        for key, rs in groups.items():
+        order = sorted(groups, key=lambda k: all(r.via == "named" for r in groups[k]))  # stable: attributed first
+        for key in order:
+            rs = sorted(groups[key], key=lambda r: (r.paragraph, blocks[r.paragraph].start
+                                                    if r.via == "continued quotation" else r.np[0]))
             mentions = []
             quotes_of = _assign_quotes(text, blocks, rs, resolved)
             for r in rs:
@@ -545,10 +617,8 @@ def build_ledger(documents) -> Ledger:
                                         TextSpan(doc.doc_id, r.paragraph, r.sentence[0], r.sentence[1],
                                              text[r.sentence[0]:r.sentence[1]]),
                                         tuple(quotes_of.get(id(r), ())), r.via))
-            direct = [r for r in rs if r.via == "direct"] or rs
-            display = max((r.display for r in direct), key=len)
-            kind = direct[0].kind
-            sources.append(Source(doc.doc_id, key, display, kind, tuple(mentions)))
+            direct = [r for r in rs if r.via == "direct"] or [r for r in rs if r.via != "named"] or rs
+            sources.append(Source(doc.doc_id, key, _display(rs), direct[0].kind, tuple(mentions)))
     return Ledger(tuple(sources))
 
 
@@ -558,7 +628,8 @@ def _assign_quotes(text: str, blocks, rs: list[_Raw], all_raws: list[_Raw]) -> d
     mine = {id(r) for r in rs}
     for par in sorted({r.paragraph for r in rs}):
         b = blocks[par]
-        in_par = [r for r in all_raws if r.paragraph == par and r.kind != "outlet" or r.paragraph == par and id(r) in mine]
+        in_par = [r for r in all_raws if r.paragraph == par and r.via != "named"
+                  and (r.kind != "outlet" or id(r) in mine)]
         if not in_par:
             continue
         for a, z in quote_regions(text, b.start, b.end):

@@ -84,7 +84,7 @@ def test_article_a_sources(ledger):
 
 def test_article_b_unnamed_sources(ledger):
     src = _by_key(ledger, B)
-    assert all(s.kind == "unnamed" for s in src.values())
+    assert all(s.kind == "unnamed" for s in src.values() if s.quoted)  # B quotes no one by name
     gov = src["source close to the government"]  # "a source ..." and "one source ..." are one entry
     assert {m.paragraph for m in gov.mentions if m.via == "direct"} == {14, 21, 25}
     kremlin = src["source close to the kremlin"]
@@ -95,9 +95,11 @@ def test_article_b_unnamed_sources(ledger):
 
 
 def test_cues_inside_quotations_are_not_attributions(ledger):
-    names = {s.name for s in ledger.of(B)}
+    names = {s.name for s in ledger.of(B) if s.quoted}
     assert not any(n.startswith("Putin") for n in names)  # “... Putin tells everyone different things,” said ...
     assert not any("Shoigu" in n for n in names)  # "[reservists that defence minister Shoigu said ...]" is quoted
+    shoigu = _by_key(ledger, B)["person:shoigu"]  # ... but he is named there
+    assert not shoigu.quoted and [m.via for m in shoigu.mentions] == ["named"]
     assert "President Vladimir V" not in " ".join(s.name for s in ledger.of(A))  # "Putin claims to have annexed"
 
 
