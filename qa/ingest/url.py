@@ -153,7 +153,7 @@ def fetch(url: str) -> Fetched:
     out: dict = {}
     worker = threading.Thread(target=_fetch_response, args=(url, out), daemon=True, name="qa-fetch")
     worker.start()
-    worker.join(FETCH_TIMEOUT + 2)
+    worker.join(FETCH_TIMEOUT)
     if worker.is_alive():  # trafilatura's timeout is per read; this bounds the whole fetch
         raise BadInput(f"{url}: no complete answer within {FETCH_TIMEOUT} s; try again later")
     resp = out.get("response")
@@ -176,7 +176,8 @@ def name_for(url: str, suffix: str) -> str:
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
     last = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", segments[-1]) if segments else ""
-    stem = doc_id_for(Path(f"{parts.hostname or 'page'}-{last}" if last else (parts.hostname or "page")))
+    base = f"{parts.hostname or 'page'}-{last}" if last else (parts.hostname or "page")
+    stem = doc_id_for(Path(base + ".x"))  # the made-up suffix keeps the host's dots in the stem
     return (stem[:80].strip("._-") or "page") + suffix
 
 

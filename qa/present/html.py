@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..types import Answer, Comparison, Hit
 from .links import span_href
-from .text import verdict_head
+from .text import verdict_head, where
 
 #: The stylesheet of every class this module emits.
 CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
@@ -46,14 +46,14 @@ def hit_html(hit: Hit, href: str | None = None, with_title: bool = True) -> str:
     best sentence(s) in ``<mark>``. ``href`` (if given) makes [n] and the title a link to the reader.
     ``with_title=False`` gives only [n] and the paragraph (for a column that names its document)."""
     num = f"[{hit.rank}]"
-    label = html_escape(hit.title) if with_title else f"paragraph {hit.paragraph}"
+    label = html_escape(hit.title) if with_title else where(hit)
     if href is not None:
         link = html_escape(href)
         num = f'<a class="qa-cite" href="{link}" title="Open in the reader">{num}</a>'
         label = f'<a class="qa-cite-title" href="{link}" title="Open in the reader">{label}</a>'
     if with_title:
         head = (f'<span class="qa-title">{label}</span> <span class="qa-meta">— {html_escape(hit.source)}, '
-                f'paragraph {hit.paragraph}</span>')
+                f'{where(hit)}</span>')
     else:
         head = f'<span class="qa-meta">{label}</span>'
     return (f'<div class="qa-hit"><div class="qa-hit-head"><span class="qa-num">{num}</span> {head}</div>'
@@ -86,9 +86,14 @@ def document_html(doc, focus: tuple[int, int] | None = None, highlight=(), link=
     """A document for reading: title, captions (as captions), headings and numbered paragraphs,
     each paragraph with ``id="qa-p-<n>"``. The block overlapping ``focus`` (a [start, end) span) gets
     class ``qa-focus``; ``highlight`` spans are wrapped in ``<mark>``. Text the cleaner dropped
-    (web leftovers, repeated captions) is not shown."""
+    (web leftovers, repeated captions) is not shown. A document with pages (PDF) shows a
+    "page N" marker (``id="qa-page-<n>"``) before the first block that starts on each page."""
     parts = ['<article class="qa-doc">']
+    page = None
     for b in doc.blocks:
+        if b.page is not None and b.page != page:
+            page = b.page
+            parts.append(f'<div class="qa-page" id="qa-page-{page}">page {page}</div>')
         inner = spans_html(b.text, b.start, highlight)
         hit = focus is not None and b.start < focus[1] and focus[0] < b.end
         cls = " qa-focus" if hit else ""
@@ -299,13 +304,21 @@ def documents_table_html(docs) -> str:
             "<th>Added</th><th>Id</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def reader_html(doc, focus=None, highlight=()) -> str:
-    where = ""
+def reader_html(doc, focus=None, highlight=(), original: str | None = None) -> str:
+    """The reader: a head (title, the focused paragraph and its page, source, size) and the
+    document. ``original``: a link to the original file, shown as "open the original"."""
+    at = ""
     if focus is not None:
-        para = next((b.paragraph for b in doc.blocks if b.start <= focus[0] < b.end and b.paragraph), None)
-        where = f" — paragraph {para}" if para else ""
-    head = (f'<div class="qa-reader-head"><b>{html_escape(doc.title)}</b>{where}<br>'
-            f'<span class="qa-meta">{html_escape(doc.source)} · {len(doc.passages)} paragraphs</span></div>')
+        block = next((b for b in doc.blocks if b.start <= focus[0] < b.end and b.paragraph), None)
+        if block is not None:
+            at = f" — page {block.page}, paragraph {block.paragraph}" if block.page else f" — paragraph {block.paragraph}"
+    pages = max((b.page or 0 for b in doc.blocks), default=0)
+    size = f"{pages} pages · " if pages else ""
+    link = (f' · <a class="qa-original" href="{html_escape(original)}" target="_blank" rel="noopener">'
+            "open the original</a>") if original else ""
+    head = (f'<div class="qa-reader-head"><b>{html_escape(doc.title)}</b>{at}<br>'
+            f'<span class="qa-meta">{html_escape(doc.source)} · {size}{len(doc.passages)} paragraphs</span>'
+            f"{link}</div>")
     return f'<div class="qa-reader" id="qa-reader-body">{head}{document_html(doc, focus, highlight)}</div>'
 
 

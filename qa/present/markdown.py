@@ -8,7 +8,7 @@ import dataclasses
 import html
 
 from ..types import Answer
-from .text import marked, verdict_head
+from .text import marked, verdict_head, where
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-.!|~"})
 
@@ -24,7 +24,7 @@ def answer_markdown(ans: Answer) -> str:
     parts += [x for line in (f"**{headline}**" if headline else "", f"*{md_escape(reason)}*" if reason else "", heading)
               if line for x in (line, "")]
     for h in ans.passages:
-        parts.append(f"{h.rank}. *{md_escape(h.title)}*, {md_escape(h.source)}, paragraph {h.paragraph} "
+        parts.append(f"{h.rank}. *{md_escape(h.title)}*, {md_escape(h.source)}, {where(h)} "
                      f"(chars {h.start}–{h.end})")
         parts.append("")
         parts.append("   > " + marked(h, "**", "**", md_escape).replace("\n", "\n   > "))

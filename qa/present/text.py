@@ -51,8 +51,13 @@ def marked(hit: Hit, left: str, right: str, escape=lambda s: s) -> str:
     return "".join(out)
 
 
+def where(hit: Hit) -> str:
+    """"page 2, paragraph 5" for a document with pages (PDF), else "paragraph 5"."""
+    return f"page {hit.page}, paragraph {hit.paragraph}" if hit.page is not None else f"paragraph {hit.paragraph}"
+
+
 def citation(hit: Hit) -> str:
-    return f"{hit.title} — {hit.source}, paragraph {hit.paragraph} (chars {hit.start}–{hit.end})"
+    return f"{hit.title} — {hit.source}, {where(hit)} (chars {hit.start}–{hit.end})"
 
 
 def answer_text(ans: Answer, color: bool = False) -> str:
@@ -70,7 +75,7 @@ def comparison_text(comp: Comparison) -> str:
     for d in comp.documents:
         lines.append(f"== {d.title} [{d.doc_id}]: {'covered' if d.covered else 'not covered'} (score {d.score:.2f})")
         for h in d.passages:
-            lines += [f"  [{h.rank}] paragraph {h.paragraph}", "      " + marked(h, "»", "«")]
+            lines += [f"  [{h.rank}] {where(h)}", "      " + marked(h, "»", "«")]
         lines.append("")
     return visible("\n".join(lines))
 
