@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa import Engine, QAError
+from qa import SUPPORTED, Engine, QAError
 from qa.present import EMPTY_READER, md_escape, parse_open_target
 from qa.present.html import documents_table_html, reader_html
 from qa.serving import LazyEngine
@@ -23,6 +23,8 @@ class DocumentsTab:
     reader: gr.HTML
     files: gr.File
     add_btn: gr.Button
+    url: gr.Textbox
+    url_btn: gr.Button
     status: gr.Markdown
 
 
@@ -33,11 +35,15 @@ def layout() -> DocumentsTab:
         remove_btn = gr.Button("Remove this document", variant="stop", scale=1, elem_id="qa-remove")
     reader = gr.HTML(EMPTY_READER, elem_id="qa-reader")
     with gr.Accordion("Add documents", open=True):
-        files = gr.File(label="Upload .txt, .md or .html files (up to 10 MB each)", file_count="multiple",
-                        type="filepath", elem_id="qa-upload")
+        files = gr.File(label="Upload .txt, .md, .html, .pdf or .docx files (up to 10 MB each)",
+                        file_count="multiple", file_types=list(SUPPORTED), type="filepath", elem_id="qa-upload")
         add_btn = gr.Button("Add to the corpus", elem_id="qa-add")
+        with gr.Row():
+            url = gr.Textbox(label="Add from URL (http or https: a web page, PDF or .docx)", max_lines=1,
+                             placeholder="https://example.com/article.html", scale=4, elem_id="qa-url")
+            url_btn = gr.Button("Fetch and add", scale=1, elem_id="qa-url-add")
     status = gr.Markdown(elem_id="qa-status")
-    return DocumentsTab(table, pick, remove_btn, reader, files, add_btn, status)
+    return DocumentsTab(table, pick, remove_btn, reader, files, add_btn, url, url_btn, status)
 
 
 def doc_views(eng: Engine, selected: list[str] | None = None):
@@ -51,11 +57,14 @@ def doc_views(eng: Engine, selected: list[str] | None = None):
             gr.Dropdown(choices=choices, value=None))
 
 
-def _add_one(eng: Engine, path: Path, progress) -> tuple[str, str]:
-    """("added" | "same" | "refused", the title or the reason) for one uploaded file."""
+def _add_one(eng: Engine, path: Path | str, progress) -> tuple[str, str]:
+    """("added" | "same" | "refused", the title or the reason) for one uploaded file, or a URL (str)."""
     skipped_before = set(eng.manifest.skipped)
     try:
-        report = eng.add([path], progress=progress_callback(progress))
+        if isinstance(path, str):
+            report = eng.add_url(path, progress=progress_callback(progress))
+        else:
+            report = eng.add([path], progress=progress_callback(progress))
     except QAError as exc:
         return "refused", str(exc)
     newly_skipped = [m for k, m in eng.manifest.skipped.items() if k not in skipped_before]
@@ -119,7 +128,7 @@ class Handlers:
 
     def on_upload(self, files, selected, progress=gr.Progress()):
         if not files:
-            raise gr.Error("Choose one or more .txt, .md or .html files first.")
+            raise gr.Error("Choose one or more .txt, .md, .html, .pdf or .docx files first.")
         eng = self.holder.get()
         before = {d.doc_id for d in eng.documents}
         results = []
@@ -136,6 +145,23 @@ class Handlers:
         if refused:
             gr.Warning("Refused: " + "; ".join(f"{n} ({without_name(why, n)})" for n, why in refused), duration=8)
         return upload_status(results), boxes, table, dropdown, None
+
+    def on_url(self, url, selected, progress=gr.Progress()):
+        url = (url or "").strip()
+        if not url:
+            raise gr.Error("Type the address of a web page (http:// or https://) first.")
+        eng = self.holder.get()
+        before = {d.doc_id for d in eng.documents}
+        progress((0, 1), desc="fetching")
+        outcome, detail = _add_one(eng, url[:4000], progress)
+        new_ids = [d.doc_id for d in eng.documents if d.doc_id not in before]
+        boxes, table, dropdown = doc_views(eng, list(selected or []) + new_ids)
+        if outcome == "refused":
+            gr.Warning(f"Refused: {detail}", duration=8)
+            return f"- Refused: {md_escape(detail)}", boxes, table, dropdown, gr.update()
+        status = (f"- Added “{md_escape(detail)}” from {md_escape(url)}." if outcome == "added"
+                  else f"- {md_escape(url)} is already in the corpus, unchanged.")
+        return status, boxes, table, dropdown, ""
 
     def on_remove(self, doc_id, selected, progress=gr.Progress()):
         if not doc_id:
@@ -157,7 +183,10 @@ def wire(tab: DocumentsTab, holder: LazyEngine, demo: gr.Blocks, selected: gr.Ch
     tab.pick.input(user_errors(h.on_pick), tab.pick, tab.reader, **PRIVATE)
     added = tab.add_btn.click(user_errors(h.on_upload), [tab.files, selected],
                               [tab.status, selected, tab.table, tab.pick, tab.files], **PRIVATE)
+    fetched = [trigger(user_errors(h.on_url), [tab.url, selected],
+                       [tab.status, selected, tab.table, tab.pick, tab.url], **PRIVATE)
+               for trigger in (tab.url_btn.click, tab.url.submit)]
     removed = tab.remove_btn.click(user_errors(h.on_remove), [tab.pick, selected],
                                    [tab.status, selected, tab.table, tab.pick, tab.reader],
                                    js=script("confirm_remove.js"), **PRIVATE)
-    return [added, removed]
+    return [added, *fetched, removed]
