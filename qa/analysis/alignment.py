@@ -1,5 +1,8 @@
-"""Paragraph alignment: every body paragraph with its best counterpart in each other document,
-and whether that counterpart is shared coverage (see :func:`calibrate`)."""
+"""Paragraph alignment: every body paragraph with its best counterpart in each other document and
+whether the other document makes the same claims, judged sentence by sentence
+(``qa.analysis.claims``): "shared", "partly shared" or "only in X", each verdict citing its
+sentence pairs. The paragraph-level cosines and bar (see :func:`calibrate`) remain for plots and
+for reading how close two paragraphs are in topic."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,6 +11,7 @@ import numpy as np
 
 from ..index.table import PassageTable
 from ..types import TextSpan
+from .claims import MIN_EVIDENCE, SentencePair, Vocabulary, sentence_pairs, units_of
 
 
 @dataclass(frozen=True)
@@ -35,21 +39,36 @@ class Bar:
 
 @dataclass(frozen=True)
 class Counterpart:
-    """A paragraph's best counterpart in one other document."""
+    """A paragraph's best counterpart in one other document, and the claim-level verdict.
+
+    ``status`` is ``"shared"`` when every sentence of the paragraph makes a claim the other
+    document also makes, ``"partly shared"`` when some do, ``"only"`` when none does; the sentence
+    pairs (``sentences``, one per sentence of the paragraph, see ``qa.analysis.claims``) are the
+    evidence. The counterpart paragraph is the one holding the best shared sentence, else the
+    paragraph of highest cosine."""
 
     passage: TextSpan
     score: float  # cosine of the two passage vectors
-    relative: float  # see Bar.relative; shared when >= 0.5
-    shared: bool
-    mutual: bool  # each is the other's best counterpart
+    relative: float  # see Bar.relative (paragraph-level topic closeness, for plots)
+    shared: bool  # status is "shared" or "partly shared"
+    mutual: bool  # the two paragraphs are each other's closest (by cosine)
+    status: str = "only"
+    sentences: tuple[SentencePair, ...] = ()
+
+    @property
+    def shared_sentences(self) -> list[SentencePair]:
+        return [s for s in self.sentences if s.shared]
 
     def to_json(self) -> dict:
         return {**self.passage.to_json(), "score": round(self.score, 4), "relative": round(self.relative, 4),
-                "shared": self.shared, "mutual": self.mutual}
+                "shared": self.shared, "mutual": self.mutual, "status": self.status,
+                "sentences": [s.to_json() for s in self.sentences]}
 
     @classmethod
     def from_json(cls, d: dict) -> Counterpart:
-        return cls(TextSpan.from_json(d), float(d["score"]), float(d["relative"]), bool(d["shared"]), bool(d["mutual"]))
+        return cls(TextSpan.from_json(d), float(d["score"]), float(d["relative"]), bool(d["shared"]), bool(d["mutual"]),
+                   str(d.get("status", "shared" if d["shared"] else "only")),
+                   tuple(SentencePair.from_json(s) for s in d.get("sentences", [])))
 
 
 @dataclass(frozen=True)
@@ -162,20 +181,33 @@ def calibrate(vx, vy, vecs_by_doc: dict) -> tuple[float, float]:
 
 
 def _status(counterparts: list[Counterpart], own: str, labels: dict[str, str]) -> str:
-    shared = [c.passage.doc_id for c in counterparts if c.shared]
-    if counterparts and len(shared) == len(counterparts):
-        return "shared with all" if len(counterparts) > 1 else f"shared with {labels[shared[0]]}"
-    if shared:
-        return "shared with " + ", ".join(labels[d] for d in shared)
-    return f"only in {labels[own]}"
+    """"shared with all", "shared with B", "partly shared with B", "shared with B; partly shared
+    with C" or "only in A"."""
+    full = [labels[c.passage.doc_id] for c in counterparts if c.status == "shared"]
+    part = [labels[c.passage.doc_id] for c in counterparts if c.status == "partly shared"]
+    if len(counterparts) > 1 and len(full) == len(counterparts):
+        return "shared with all"
+    parts = ([f"shared with {', '.join(full)}"] if full else []) + \
+            ([f"partly shared with {', '.join(part)}"] if part else [])
+    return "; ".join(parts) if parts else f"only in {labels[own]}"
 
 
-def align(table: PassageTable, labels: dict[str, str]) -> Alignment:
-    """Every body paragraph with its best counterpart in each other document (see :func:`calibrate`)."""
+def _paragraph_status(pairs: list[SentencePair]) -> str:
+    """From the paragraph's claims (all its sentences if none is long enough to be one)."""
+    claims = [p for p in pairs if p.claim] or pairs
+    n = sum(p.shared for p in claims)
+    return "only" if n == 0 else "shared" if n == len(claims) else "partly shared"
+
+
+def align(table: PassageTable, labels: dict[str, str], min_evidence: float = MIN_EVIDENCE) -> Alignment:
+    """Every body paragraph with its best counterpart in each other document, judged claim by
+    claim from its sentences (``qa.analysis.claims``); the paragraph cosines stay for plots."""
     docs = table.documents
     rows = {d.doc_id: np.array([i for i, p in enumerate(table.passages) if p.doc_id == d.doc_id], dtype=int)
             for d in docs}
     vecs = {d: table.passage_vecs[r] for d, r in rows.items()}
+    vocabulary = Vocabulary.of(table)
+    units = {d.doc_id: units_of(table, d.doc_id, vocabulary) for d in docs}
     bars: dict[tuple[str, str], Bar] = {}
     matrices = {}
     for i, x in enumerate(docs):
@@ -189,6 +221,19 @@ def align(table: PassageTable, labels: dict[str, str]) -> Alignment:
         p = table.passages[row]
         return TextSpan(p.doc_id, p.paragraph, p.start, p.end, p.text)
 
+    # pairs[x][y][row of x's paragraph] = that paragraph's sentence pairs with y
+    pairs: dict[str, dict[str, dict[int, list[SentencePair]]]] = {d.doc_id: {} for d in docs}
+    for x in docs:
+        ux, vx, rx = units[x.doc_id]
+        for y in docs:
+            if y.doc_id == x.doc_id:
+                continue
+            uy, vy, _ = units[y.doc_id]
+            by_row: dict[int, list[SentencePair]] = {}
+            for row, pair in zip(rx, sentence_pairs(ux, vx, uy, vy, vocabulary, min_evidence)):
+                by_row.setdefault(row, []).append(pair)
+            pairs[x.doc_id][y.doc_id] = by_row
+
     out = []
     for x in docs:
         for k, row in enumerate(rows[x.doc_id]):
@@ -197,12 +242,20 @@ def align(table: PassageTable, labels: dict[str, str]) -> Alignment:
                 if y.doc_id == x.doc_id or len(rows[y.doc_id]) == 0:
                     continue
                 sims = vecs[y.doc_id] @ vecs[x.doc_id][k]
-                j = int(np.argmax(sims))
+                mine = pairs[x.doc_id][y.doc_id].get(int(row), [])
+                shared = [p for p in mine if p.shared]
+                if shared:  # the paragraph that holds the strongest same-claim sentence
+                    best = max(shared, key=lambda p: p.evidence)
+                    j = next(n for n, r in enumerate(rows[y.doc_id]) if table.passages[int(r)].paragraph
+                             == best.other.paragraph)
+                else:
+                    j = int(np.argmax(sims))
                 back = vecs[x.doc_id] @ vecs[y.doc_id][j]
                 bar = bars[(x.doc_id, y.doc_id)]
                 score = float(sims[j])
-                cps.append(Counterpart(span(int(rows[y.doc_id][j])), score, bar.relative(score),
-                                       score >= bar.bar, int(np.argmax(back)) == k))
+                status = _paragraph_status(mine)
+                cps.append(Counterpart(span(int(rows[y.doc_id][j])), score, bar.relative(score), status != "only",
+                                       int(np.argmax(back)) == k, status, tuple(mine)))
             out.append(AlignedParagraph(span(int(row)), tuple(cps), _status(cps, x.doc_id, labels)))
     unique = {tuple(sorted((b.doc_id, b.other))): b for b in bars.values()}
     return Alignment(tuple(out), tuple(unique[k] for k in sorted(unique)), matrices)

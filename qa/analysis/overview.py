@@ -21,13 +21,14 @@ from ..index.store import IndexVersion, read_extra, write_extra
 from ..index.table import PassageTable
 from ..types import TextSpan
 from .alignment import Alignment, align
+from .claims import SentencePair
 from .ledger import Ledger, build_ledger
 from .topics import TopicMap, build_topic_map, doc_labels
 
 log = logging.getLogger(__name__)
 
 #: Bump when the overview's content or JSON shape changes: cached overviews are then recomputed.
-OVERVIEW_VERSION = 2
+OVERVIEW_VERSION = 3
 CACHE_NAME = "overview"
 
 
@@ -115,8 +116,10 @@ def get_overview(version: IndexVersion, n_topics: int | None = None, refresh: bo
 @dataclass(frozen=True)
 class PairRow:
     """One row of a side-by-side table of two documents: a paragraph and its best match in the
-    other document. ``status`` is "shared", "only in A" or "only in B"; ``direction`` "a->b" for
-    a paragraph of the left document, "b->a" for one of the right."""
+    other document. ``status`` is "shared", "partly shared", "only in A" or "only in B";
+    ``direction`` "a->b" for a paragraph of the left document, "b->a" for one of the right;
+    ``sentences`` the shared sentence pairs that back a shared verdict (the row's own paragraph's
+    sentence first in each pair)."""
 
     a: TextSpan | None
     b: TextSpan | None
@@ -124,6 +127,7 @@ class PairRow:
     relative: float | None
     status: str
     direction: str
+    sentences: tuple[SentencePair, ...] = ()
 
 
 def side_by_side(ov: Overview, a: str, b: str) -> list[PairRow]:
@@ -142,11 +146,11 @@ def side_by_side(ov: Overview, a: str, b: str) -> list[PairRow]:
         if c.shared:
             shown_b.add(c.passage.paragraph)
         rows.append(PairRow(r.passage, c.passage, c.score, c.relative,
-                            "shared" if c.shared else f"only in {la}", "a->b"))
+                            c.status if c.shared else f"only in {la}", "a->b", tuple(c.shared_sentences)))
     for r in ov.alignment.rows_for(b):
         c = r.counterpart_in(a)
         if c is None or r.passage.paragraph in shown_b:
             continue
         rows.append(PairRow(c.passage, r.passage, c.score, c.relative,
-                            "shared" if c.shared else f"only in {lb}", "b->a"))
+                            c.status if c.shared else f"only in {lb}", "b->a", tuple(c.shared_sentences)))
     return rows

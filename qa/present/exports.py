@@ -13,7 +13,7 @@ from .markdown import overview_markdown
 
 ALIGNMENT_COLUMNS = ["doc_id", "label", "paragraph", "start", "end", "text", "other_doc_id", "other_label",
                      "other_paragraph", "other_start", "other_end", "other_text", "score", "relative", "bar",
-                     "shared", "mutual", "status"]
+                     "shared", "mutual", "status", "pair_status", "shared_sentences"]
 TOPIC_COLUMNS = ["topic", "words", "coverage", "doc_id", "label", "paragraph", "start", "end", "text",
                  "share", "position", "representative_doc_id", "representative_start", "representative_end",
                  "representative_sentence"]
@@ -35,7 +35,8 @@ def csv_tables(ov) -> dict[str, list[dict]]:
                        "other_paragraph": q.paragraph, "other_start": q.start, "other_end": q.end,
                        "other_text": q.text, "score": round(c.score, 4), "relative": round(c.relative, 4),
                        "bar": round(ov.alignment.bar(p.doc_id, q.doc_id).bar, 4), "shared": c.shared,
-                       "mutual": c.mutual, "status": row.status})
+                       "mutual": c.mutual, "status": row.status, "pair_status": c.status,
+                       "shared_sentences": len(c.shared_sentences)})
     spans = {(r.passage.doc_id, r.passage.paragraph): r.passage for r in ov.alignment.paragraphs}
     tp = []
     for t in ov.topics.topics:

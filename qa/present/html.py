@@ -156,53 +156,72 @@ def overview_documents_html(documents, link=None) -> str:
     return f'<ul class="qa-ov-docs">{"".join(items)}</ul>'
 
 
+#: Side-by-side statuses that mean the two documents cover a claim in common.
+SHARED_STATUSES = ("shared", "partly shared")
+
+
 def _status_badge(status: str) -> str:
-    cls = "qa-ov-shared" if status == "shared" else "qa-ov-only"
+    cls = {"shared": "qa-ov-shared", "partly shared": "qa-ov-partly"}.get(status, "qa-ov-only")
     return f'<span class="qa-badge {cls}">{html_escape(status)}</span>'
+
+
+def _marked_lines(span, marks) -> str:
+    """The span's text with the (absolute) ``marks`` spans inside it in ``<mark>``, escaped."""
+    out, pos = [], span.start
+    for s, e in sorted(marks):
+        if s < pos or e > span.end:
+            continue
+        out.append(_html_lines(span.text[pos - span.start:s - span.start]))
+        out.append(f"<mark>{_html_lines(span.text[s - span.start:e - span.start])}</mark>")
+        pos = e
+    out.append(_html_lines(span.text[pos - span.start:]))
+    return "".join(out)
 
 
 def side_by_side_html(rows, doc_a, doc_b, bar=None, link=None, show: str = "all") -> str:
     """Two documents side by side (``qa.analysis.PairRow`` rows of ``side_by_side``): each paragraph verbatim
     with its best match in the other document, the match's cosine and a status badge.
 
-    ``doc_a``/``doc_b`` carry ``label``, ``title`` and ``paragraphs``; ``bar`` (``qa.analysis.Bar``)
-    adds the shared-coverage bar to the summary; ``show`` is ``"all"``, ``"shared"``, ``"only-a"``
-    or ``"only-b"``. A match below the bar is shown dimmed, as the closest passage, not a match.
+    ``doc_a``/``doc_b`` carry ``label``, ``title`` and ``paragraphs``; ``show`` is ``"all"``,
+    ``"shared"`` (shared or partly shared), ``"only-a"`` or ``"only-b"``. In a shared row the
+    sentences that make the same claim are marked in both paragraphs, and each paragraph's link
+    opens the reader with them highlighted; an unshared match is dimmed, as the closest passage.
+    ``bar`` is accepted for callers of the paragraph-cosine version and no longer shown.
     """
     la, lb = doc_a.label, doc_b.label
-    shared_a = {r.a.paragraph for r in rows if r.status == "shared" and r.a is not None}
-    shared_b = {r.b.paragraph for r in rows if r.status == "shared" and r.b is not None}
+    shared_a = {r.a.paragraph for r in rows if r.status in SHARED_STATUSES and r.a is not None}
+    shared_b = {r.b.paragraph for r in rows if r.status in SHARED_STATUSES and r.b is not None}
     summary = (f'<div class="qa-ov-summary"><b>{html_escape(la)}</b>: {len(shared_a)} of {doc_a.paragraphs} '
-               f'paragraphs shared with {html_escape(lb)} · <b>{html_escape(lb)}</b>: {len(shared_b)} of '
-               f'{doc_b.paragraphs} paragraphs shared with {html_escape(la)}.')
-    if bar is not None:
-        summary += (f' <span class="qa-meta">Shared = the best match scores at least cosine {bar.bar:.2f}, '
-                    f'midway between a random {html_escape(la)}–{html_escape(lb)} paragraph pair ({bar.low:.2f}) '
-                    f'and a paragraph and its nearest neighbour in its own document ({bar.high:.2f}).</span>')
-    summary += "</div>"
-    wanted = {"all": None, "shared": "shared", "only-a": f"only in {la}", "only-b": f"only in {lb}"}.get(show)
+               f'paragraphs share claims with {html_escape(lb)} · <b>{html_escape(lb)}</b>: {len(shared_b)} of '
+               f'{doc_b.paragraphs} paragraphs share claims with {html_escape(la)}. '
+               '<span class="qa-meta">Shared = a sentence of one and a sentence of the other make the same claim '
+               '(close in meaning and in the rarer words they use, no numbers or names at odds); both cover it, '
+               'which does not mean they agree.</span></div>')
+    wanted = {"all": None, "only-a": f"only in {la}", "only-b": f"only in {lb}"}.get(show)
 
-    def cell(span, label, own: bool, status: str) -> str:
+    def cell(span, label, own: bool, r) -> str:
         if span is None:
             return '<td class="qa-ov-cell qa-ov-none">–</td>'
-        ref = _span_link(link, span, f"{label} ¶{span.paragraph}")
+        marks = [(p.sentence if p.sentence.doc_id == span.doc_id else p.other) for p in r.sentences]
+        marks = [(m.start, m.end) for m in marks if span.start <= m.start and m.end <= span.end]
+        ref = _span_link(link, span, f"{label} ¶{span.paragraph}", marks)
         if own:
             note = ""
             cls = "qa-ov-cell"
-        elif status == "shared":
-            note = f' <span class="qa-meta">best match in {html_escape(label)}</span>'
+        elif r.status in SHARED_STATUSES:
+            note = f' <span class="qa-meta">the same claim in {html_escape(label)}</span>'
             cls = "qa-ov-cell"
         else:
-            note = f' <span class="qa-meta">closest in {html_escape(label)}, below the bar</span>'
+            note = f' <span class="qa-meta">closest in {html_escape(label)}, no claim in common</span>'
             cls = "qa-ov-cell qa-ov-below"
         return (f'<td class="{cls}"><div class="qa-ov-ref">{ref}{note}</div>'
-                f'<div class="qa-ov-text">{_html_lines(span.text)}</div></td>')
+                f'<div class="qa-ov-text">{_marked_lines(span, marks)}</div></td>')
 
     head = (f'<thead><tr><th>{html_escape(la)} — {html_escape(doc_a.title)}</th><th class="qa-ov-mid">status, '
             f'cosine</th><th>{html_escape(lb)} — {html_escape(doc_b.title)}</th></tr></thead>')
     body, section = [], None
     for r in rows:
-        if wanted is not None and r.status != wanted:
+        if show == "shared" and r.status not in SHARED_STATUSES or wanted is not None and r.status != wanted:
             continue
         if r.direction != section:
             section = r.direction
@@ -212,9 +231,9 @@ def side_by_side_html(rows, doc_a, doc_b, bar=None, link=None, show: str = "all"
             body.append(f'<tr class="qa-ov-section"><td colspan="3">{html_escape(text)}</td></tr>')
         own_a = r.direction == "a->b"
         score = "" if r.score is None else f'<div class="qa-ov-score">{r.score:.2f}</div>'
-        body.append(f'<tr class="qa-ov-row">{cell(r.a, la, own_a, r.status)}'
+        body.append(f'<tr class="qa-ov-row">{cell(r.a, la, own_a, r)}'
                     f'<td class="qa-ov-mid">{_status_badge(r.status)}{score}</td>'
-                    f'{cell(r.b, lb, not own_a, r.status)}</tr>')
+                    f'{cell(r.b, lb, not own_a, r)}</tr>')
     if not body:
         body.append('<tr><td colspan="3" class="qa-meta">No paragraph has this status.</td></tr>')
     return (f'<div class="qa-ov-pair">{summary}<div class="qa-ov-scroll"><table class="qa-ov-table">{head}'

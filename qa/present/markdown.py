@@ -73,21 +73,25 @@ def overview_markdown(ov) -> str:
     for bar in ov.alignment.bars:
         a, b = labels[bar.doc_id], labels[bar.other]
         lines += [f"### {a} and {b}", "",
-                  f"Shared coverage bar: cosine ≥ {bar.bar:.3f} (midway between {bar.low:.3f}, a random "
-                  f"{a}–{b} paragraph pair, and {bar.high:.3f}, a paragraph and its nearest neighbour "
-                  "in its own document).", "",
-                  f"| {a} ¶ | {a} passage | status | {b} ¶ | best counterpart in {b} | score | relative |",
-                  "|---|---|---|---|---|---|---|"]
+                  "A paragraph is shared when its sentences make claims the other document also makes "
+                  "(close in meaning and in the rarer words used, no numbers or names at odds); the "
+                  "sentence pairs are listed under it. Both cover a claim; that does not mean they agree.", "",
+                  f"| {a} ¶ | {a} passage | status | {b} ¶ | best counterpart in {b} | cosine |",
+                  "|---|---|---|---|---|---|"]
         for row in ov.alignment.rows_for(bar.doc_id) + ov.alignment.rows_for(bar.other):
             other = bar.other if row.passage.doc_id == bar.doc_id else bar.doc_id
             c = row.counterpart_in(other)
             if c is None:
                 continue
             p = row.passage
-            lines.append(f"| {labels[p.doc_id]} {p.paragraph} | {_md(p.text)} ({p.start}–{p.end}) | "
-                         f"{'shared' if c.shared else 'only in ' + labels[p.doc_id]} | "
+            status = c.status if c.shared else "only in " + labels[p.doc_id]
+            lines.append(f"| {labels[p.doc_id]} {p.paragraph} | {_md(p.text)} ({p.start}–{p.end}) | {status} | "
                          f"{labels[other]} {c.passage.paragraph} | {_md(c.passage.text)} "
-                         f"({c.passage.start}–{c.passage.end}) | {c.score:.3f} | {c.relative:.2f} |")
+                         f"({c.passage.start}–{c.passage.end}) | {c.score:.3f} |")
+            for pair in c.shared_sentences:
+                x, y = pair.sentence, pair.other
+                lines.append(f"| | ↳ {_md(x.text)} ({x.start}–{x.end}) | same claim | {labels[y.doc_id]} {y.paragraph} | "
+                             f"{_md(y.text)} ({y.start}–{y.end}) | {pair.cosine:.3f} |")
         lines.append("")
     lines += ["## Quoted and cited sources", ""]
     for d in ov.documents:

@@ -91,8 +91,8 @@ def overview_text(ov) -> str:
         rows_b = [r for r in ov.alignment.rows_for(bar.other) if r.counterpart_in(bar.doc_id)]
         na = sum(r.counterpart_in(bar.other).shared for r in rows_a)
         nb = sum(r.counterpart_in(bar.doc_id).shared for r in rows_b)
-        lines.append(f"alignment {a}–{b} (bar {bar.bar:.3f}): {a} {na}/{len(rows_a)} paragraphs shared, "
-                     f"{b} {nb}/{len(rows_b)} shared")
+        lines.append(f"alignment {a}–{b}: {a} {na}/{len(rows_a)} paragraphs share claims with {b}, "
+                     f"{b} {nb}/{len(rows_b)} with {a}")
     lines += ["", f"{len(ov.topics.topics)} topics:"]
     for t in ov.topics.topics:
         shares = "  ".join(f"{labels[x.doc_id]} {x.share:4.0%} {x.position:<6}" for x in t.documents)

@@ -79,11 +79,28 @@ def test_side_by_side_html_escapes_links_and_labels_rows():
     assert "<script>" not in out and "&lt;script&gt;x&lt;/script&gt;" in out and "Alpha &lt;i&gt;" in out
     assert out.count('class="qa-ov-row"') == 3 and out.count("qa-ov-section") == 2
     assert ">shared<" in out and ">only in A<" in out and ">only in B<" in out and "0.61" in out
-    assert "A</b>: 1 of 2 paragraphs shared with B" in out and "cosine 0.45" in out
+    assert "A</b>: 1 of 2 paragraphs share claims with B" in out and "does not mean they agree" in out
     assert 'href="#qa-open:a/0-18/"' in out and ">A ¶1<" in out and ">B ¶2<" in out
-    assert out.count("qa-ov-below") == 1 and "closest in B, below the bar" in out  # the weak match is set apart
+    assert out.count("qa-ov-below") == 1 and "closest in B, no claim in common" in out  # set apart
     assert "\n" not in out
     only = render.side_by_side_html(rows, da, db, link=span_href, show="only-a")
     assert only.count('class="qa-ov-row"') == 1 and "only here" in only and "same point" not in only
     only_b = render.side_by_side_html(rows, da, db, link=span_href, show="only-b")
     assert "Paragraphs of B in reading order" in only_b and "not shown above" not in only_b
+
+
+def test_side_by_side_html_marks_and_links_the_shared_sentence_pair():
+    from qa.analysis import DocInfo, PairRow
+    from qa.analysis.claims import SentencePair
+
+    da, db = DocInfo("a", "A", "Alpha", "s", 1), DocInfo("b", "B", "Beta", "s", 1)
+    a_text, b_text = "Kharkiv fell. Then <b>rain</b> came.", "Rain, it said. Kharkiv has fallen."
+    pa, pb = _span("a", 1, 100, a_text), _span("b", 1, 200, b_text)
+    pair = SentencePair(_span("a", 1, 100, "Kharkiv fell."), _span("b", 1, 215, "Kharkiv has fallen."),
+                        0.6, 0.5, 1.1, 1.2, True, "", True, True)
+    rows = [PairRow(pa, pb, 0.5, 0.8, "partly shared", "a->b", (pair,))]
+    out = render.side_by_side_html(rows, da, db, link=span_href, show="shared")
+    assert ">partly shared<" in out and "qa-ov-partly" in out and "the same claim in B" in out
+    assert "<mark>Kharkiv fell.</mark> Then &lt;b&gt;rain&lt;/b&gt; came." in out
+    assert "Rain, it said. <mark>Kharkiv has fallen.</mark>" in out
+    assert 'href="#qa-open:a/100-136/100-113"' in out and 'href="#qa-open:b/200-234/215-234"' in out
