@@ -71,8 +71,11 @@ class Handlers:
         return gr.Radio(choices=show_choices(ov, a, b), value=show), overview_pair_html(ov, a, b, show)
 
     def plots(self, state, drawn, a, b, always: bool):
-        """The heatmap and prominence strips (per corpus state) and the pair's alignment matrix."""
-        from qa.present import plots
+        """The topic heatmap and prominence strips (per corpus state) and the pair's alignment matrix.
+
+        The heatmap and the matrix are interactive (plotly: hover shows the passage, a click opens
+        the reader; see qa.present.interactive); the strips stay a PNG (qa.present.plots)."""
+        from qa.present import interactive, plots
 
         if not state or (drawn is None and not always):
             return (*(gr.update(),) * 3, drawn)
@@ -81,15 +84,14 @@ class Handlers:
         pair = [a, b] if a in ids and b in ids and a != b else None
         key = state["key"]
         fresh = not drawn or drawn.get("key") != key
-        heat = plots.topic_heatmap(ov) if fresh else gr.update()
+        heat = interactive.topics_figure(ov) if fresh else gr.update()
         strips = plots.prominence_strips(ov) if fresh else gr.update()
         if fresh or drawn.get("pair") != pair:
-            align = plots.alignment_matrix(ov, *pair) if pair else None
+            align = interactive.alignment_figure(ov, *pair) if pair else None
         else:
             align = gr.update()
-        for fig in (heat, align, strips):
-            if hasattr(fig, "set_dpi"):
-                fig.set_dpi(110)
+        if hasattr(strips, "set_dpi"):
+            strips.set_dpi(110)
         return heat, align, strips, {"key": key, "pair": pair}
 
     def on_plots_tab(self, state, drawn, a, b):
@@ -111,7 +113,10 @@ def wire(tab: CompareTab, holder: LazyEngine, selected: gr.CheckboxGroup, corpus
         event.then(user_errors(h.on_corpus_changed), [ov_state, tab.a, tab.b, tab.show], outputs,
                    **ov_args).then(**follow)
     tab.section.expand(user_errors(h.on_open), [ov_state, tab.a, tab.b, tab.show], outputs, **ov_args).then(**follow)
-    tab.plots_tab.select(user_errors(h.on_plots_tab), **plot_io, **ov_args)
+    # a plotly plot redrawn while its tab was hidden is sized to nothing: resize when the tab shows
+    tab.plots_tab.select(user_errors(h.on_plots_tab), **plot_io, **ov_args).then(
+        None, None, None, js="() => document.querySelectorAll('#qa-ov-tabs .js-plotly-plot')"
+                             ".forEach((gd) => window.Plotly && window.Plotly.Plots.resize(gd))", **PRIVATE)
     pair_args = dict(fn=user_errors(h.on_pair), inputs=[ov_state, tab.a, tab.b, tab.show],
                      outputs=[tab.show, tab.pair], **ov_args)
     for dd in (tab.a, tab.b):

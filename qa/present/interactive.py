@@ -146,23 +146,28 @@ def alignment_figure(ov, a: str, b: str):
     fig = go.Figure([cells, markers(rows_a, la, b, False, "square", f"best match in {lb} of a paragraph of {la}"),
                      markers(rows_b, lb, a, True, "circle", f"best match in {la} of a paragraph of {lb}")])
 
-    def ticks(cats: list[str], rows) -> dict:
-        n = len(cats)
-        step = 1 if n <= 25 else 2 if n <= 50 else 5
-        keep = range(0, n, step)
-        return {"type": "category", "tickvals": [cats[k] for k in keep],
-                "ticktext": [str(rows[k].passage.paragraph) for k in keep], "tickfont": {"size": 10}}
+    def numbers(cats: list[str], rows, axis: str) -> list[dict]:
+        # The axes' categories are the hover texts, so the paragraph numbers are drawn as annotations
+        # (tick labels would show the whole text, and ticktext would replace the text in the hover too).
+        step = 1 if len(cats) <= 25 else 2 if len(cats) <= 50 else 5
+        at = {"x": {"xref": "x", "yref": "paper", "y": 0, "yanchor": "top", "yshift": -2},
+              "y": {"yref": "y", "xref": "paper", "x": 0, "xanchor": "right", "xshift": -2}}[axis]
+        return [{**at, axis: cats[k], "text": str(rows[k].passage.paragraph), "showarrow": False,
+                 "font": {"size": 10, "color": "#444"}} for k in range(0, len(cats), step)]
 
+    hidden = {"type": "category", "showticklabels": False, "ticks": ""}
     fig.update_layout(
         title={"text": f"Paragraph alignment {la} × {lb}: cosine of every pair<br>"
                        "<sup>markers: best counterparts (red = shared, orange = partly shared, white = only in "
                        "one); hover for the text, click to read</sup>", "font": {"size": 14}},
         height=int(min(1100, max(460, 190 + 17 * len(ya)))),
+        hoverdistance=6,  # a marker takes the hover only when the pointer is on it, not from the next cell
         margin={"l": 60, "r": 20, "t": 80, "b": 90}, plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.12, "x": 0, "font": {"size": 11}},
         hoverlabel={"align": "left", "font": {"size": 12}, "bgcolor": "white", "bordercolor": "#444"},
-        xaxis={**ticks(xb, rows_b), "title": {"text": f"paragraph of {lb}"}},
-        yaxis={**ticks(ya, rows_a), "title": {"text": f"paragraph of {la}"}, "autorange": "reversed"},
+        annotations=numbers(xb, rows_b, "x") + numbers(ya, rows_a, "y"),
+        xaxis={**hidden, "title": {"text": f"paragraph of {lb}", "standoff": 18}},
+        yaxis={**hidden, "title": {"text": f"paragraph of {la}", "standoff": 22}, "autorange": "reversed"},
     )
     return fig
 

@@ -6,6 +6,7 @@ Uploads use their own files, so the tests do not depend on each other's order.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from qa.present import text as render
 
@@ -194,6 +195,17 @@ def assert_inert(page, where) -> None:
     assert page.evaluate("window.__xss") is None
 
 
+def assert_plot_inert(page, where: str) -> None:
+    """assert_inert for a plotly plot (which is SVG itself): no element a payload would create, no
+    handler attribute (plotly's own <a popup> would add onclick), no javascript: link."""
+    scope = page.locator(where)
+    assert scope.locator("img, script, iframe, foreignObject, details, svg a[href], svg a[*|href]").count() == 0
+    handlers = "el => [el, ...el.querySelectorAll('*')].filter(e => [...e.attributes].some(a => /^on/i.test(a.name))).length"
+    assert scope.evaluate(handlers) == 0
+    assert page.locator("a[href^='javascript' i]").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
 def test_html_in_a_document_renders_as_text(page, app_server, tmp_path):
     doc = tmp_path / "markup-zebras.txt"
     lines = [f"Zebra note {i}: zebras have stripes, and this line quotes {p} as plain text."
@@ -227,6 +239,18 @@ def test_html_in_a_document_renders_as_text(page, app_server, tmp_path):
         page.wait_for_timeout(400)
         assert_inert(page, where)
     assert_inert(page, "#qa-ov-pair")
+    # ... and so do the interactive plots' hover labels: every cell of the zebra document's column
+    page.locator("#qa-ov-tabs").get_by_role("tab", name="Plots").click()
+    heat = page.locator("#qa-ov-heatmap .js-plotly-plot")
+    heat.locator(".heatmaplayer").first.wait_for()
+    col = heat.evaluate("gd => gd.data[0].x.length - 1")  # the newest document is the last column
+    shown = []
+    for row in range(heat.evaluate("gd => gd.data[0].y.length")):
+        shown.append(heat.evaluate("(gd, [i, j]) => { Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: [i, j]}]);"
+                                   " return gd.querySelector('.hoverlayer').textContent; }", [row, col]))
+        assert_plot_inert(page, "#qa-ov-heatmap")
+    flat = ["".join(t.split()) for t in shown]  # a label's lines are separate <tspan>s, wrapped at spaces
+    assert any("".join(p.split()) in t for t in flat for p in PAYLOADS), shown
     assert not page.js_errors
 
 
@@ -263,10 +287,11 @@ def test_overview_side_by_side_plots_and_a_link_into_the_reader(page, app_server
     paragraph = int(re.fullmatch(r"B ¶(\d+)", target.inner_text().strip()).group(1))
     text = first.locator("td").nth(2).locator(".qa-ov-text").inner_text().strip()
 
-    # the plots are drawn when their tab is opened
+    # the plots are drawn when their tab is opened: two interactive (plotly), the strips a PNG
     page.locator("#qa-ov-tabs").get_by_role("tab", name="Plots").click()
-    for plot in ("#qa-ov-heatmap", "#qa-ov-alignment", "#qa-ov-strips"):
-        page.locator(f"{plot} img").wait_for()
+    for plot in ("#qa-ov-heatmap .js-plotly-plot .heatmaplayer", "#qa-ov-alignment .js-plotly-plot .heatmaplayer",
+                 "#qa-ov-strips img"):
+        page.locator(plot).first.wait_for()
     page.locator("#qa-ov-heatmap").scroll_into_view_if_needed()
     shot(page, "12-overview-plots")
 
@@ -281,4 +306,45 @@ def test_overview_side_by_side_plots_and_a_link_into_the_reader(page, app_server
     assert focus.get_attribute("id") == f"qa-p-{paragraph}"
     assert page.locator("#qa-reader-body .qa-reader-head").inner_text().startswith(ARTICLE_B)
     assert " ".join(focus.locator("p").inner_text().split()) == " ".join(text.split())
+    assert not page.js_errors
+
+
+def test_overview_plot_hover_shows_the_passage_and_a_click_opens_the_reader(page, app_server):
+    page.get_by_role("tab", name="Compare").click()
+    page.locator("#qa-overview").get_by_text("Corpus overview").first.click()
+    page.locator("#qa-ov-pair .qa-ov-row").first.wait_for()
+    page.locator("#qa-ov-tabs").get_by_role("tab", name="Plots").click()
+    matrix = page.locator("#qa-ov-alignment .js-plotly-plot")
+    matrix.locator(".heatmaplayer").first.wait_for()
+    matrix.scroll_into_view_if_needed()
+    # a cell of A's second paragraph without a best-match marker: where it is on screen, what it opens
+    cell = matrix.evaluate("""gd => {
+        const fl = gd._fullLayout, box = gd.getBoundingClientRect(), cells = gd.data[0], i = 1;
+        const marked = new Set(gd.data.slice(1).flatMap(t => t.x.map((x, k) => x + '|' + t.y[k])));
+        const j = cells.x.findIndex(x => !marked.has(x + '|' + cells.y[i]));
+        return {x: box.left + fl.xaxis._offset + fl.xaxis.l2p(j), y: box.top + fl.yaxis._offset + fl.yaxis.l2p(i),
+                target: cells.customdata[i][j], b: Number(/¶(\\d+)/.exec(cells.x[j])[1])};
+    }""")
+    doc_id, start, end, paragraph = cell["target"]
+    b = cell["b"]
+    page.mouse.move(cell["x"], cell["y"])
+    label = page.locator("#qa-ov-alignment .hoverlayer .hovertext")
+    label.wait_for()
+    SHOTS = Path("/tmp/issue11-plots")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "hover.png"))
+    shot(page, "14-overview-plot-hover")
+    hover = " ".join(label.evaluate("e => [...e.querySelectorAll('tspan.line')].map(t => t.textContent).join(' ')")
+                     .split())
+    assert f"A ¶{paragraph}" in hover and f"B ¶{b}" in hover and "cosine" in hover
+    assert re.search(r"\((shared|partly|only)[^)]*\)", hover), hover
+    words = re.search(rf"A ¶{paragraph} \([^)]*\): (.*?) B ¶{b} ", hover).group(1).rstrip(" …").split()
+    page.mouse.click(cell["x"], cell["y"])
+    focus = page.locator("#qa-reader-body .qa-focus")
+    focus.wait_for()
+    assert page.get_by_role("tab", name="Documents").get_attribute("aria-selected") == "true"
+    assert focus.get_attribute("id") == f"qa-p-{paragraph}"
+    assert page.locator("#qa-reader-body .qa-reader-head").inner_text().startswith(ARTICLE_A)
+    # the hover quoted the passage verbatim (shortened): the reader's paragraph starts with it
+    assert " ".join(focus.locator("p").inner_text().split()).startswith(" ".join(words[:-1]))
     assert not page.js_errors

@@ -172,11 +172,19 @@ def test_overview_section_shows_pair_topics_sources_plots_and_exports(overview_d
     assert fns["on_plots_follow"](state, None, ids[0], ids[1])[3] is None
     heat, align, strips, drawn = fns["on_plots_tab"](state, None, ids[0], ids[1])
     from matplotlib.figure import Figure
+    from plotly.graph_objects import Figure as Plotly
 
-    assert all(isinstance(f, Figure) for f in (heat, align, strips)) and drawn == {"key": state["key"],
-                                                                               "pair": [ids[0], ids[1]]}
+    # the heatmap and the matrix are interactive (plotly), the prominence strips a PNG (matplotlib)
+    assert isinstance(heat, Plotly) and isinstance(align, Plotly) and isinstance(strips, Figure)
+    assert drawn == {"key": state["key"], "pair": [ids[0], ids[1]]}
+    n_a, n_b = (len(engine.overview().alignment.rows_for(i)) for i in ids[:2])
+    assert len(align.data[0].y) == n_a and len(align.data[0].x) == n_b
+    for doc_id, start, end, _ in (c for row in align.data[0].customdata for c in row):
+        assert doc_id == ids[0] and 0 <= start < end <= len(engine.document(doc_id).text)
+    for figure in (heat, align):  # gr.Plot sends it as plotly JSON
+        assert gr.Plot().postprocess(figure).type == "plotly"
     heat2, align2, strips2, drawn2 = fns["on_plots_follow"](state, drawn, ids[1], ids[0])
-    assert isinstance(align2, Figure) and not isinstance(heat2, Figure) and drawn2["pair"] == [ids[1], ids[0]]
+    assert isinstance(align2, Plotly) and not isinstance(heat2, Plotly) and drawn2["pair"] == [ids[1], ids[0]]
 
 
 def test_overview_refreshes_after_an_upload_and_a_removal(overview_demo, tmp_path):
