@@ -28,7 +28,7 @@ from .topics import TopicMap, build_topic_map, doc_labels
 log = logging.getLogger(__name__)
 
 #: Bump when the overview's content or JSON shape changes: cached overviews are then recomputed.
-OVERVIEW_VERSION = 3
+OVERVIEW_VERSION = 4
 CACHE_NAME = "overview"
 
 

@@ -1,5 +1,6 @@
-"""Topic map: the corpus's body paragraphs grouped into topics, each labelled by its most
-distinctive words and one representative verbatim sentence, with each document's share.
+"""Topic map: the corpus's body paragraphs grouped into topics, each named by key phrases of the
+documents' own text (``qa.analysis.phrases``; its most distinctive words are kept beside them)
+and one representative verbatim sentence, with each document's share.
 
 Method (scikit-learn, deterministic, no model call: the stored passage vectors are used):
 
@@ -39,6 +40,7 @@ import numpy as np
 from ..index.table import PassageTable
 from ..text import stopwords, tokenize
 from ..types import TextSpan
+from .phrases import topic_phrases
 
 #: A topic starts in the document's lead when its first paragraph is within this share of the
 #: body paragraphs (and always when it is within the first LEAD_MIN paragraphs).
@@ -83,6 +85,13 @@ class Topic:
     sentence: TextSpan
     documents: tuple[TopicInDoc, ...]
     coverage: str = ""
+    #: key phrases of the documents' own text (``qa.analysis.phrases``), each at one occurrence
+    phrases: tuple[TextSpan, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """What the topic is called: its key phrases, else its first three distinctive words."""
+        return " · ".join(p.text for p in self.phrases) if self.phrases else ", ".join(self.words[:3])
 
     @property
     def covered_by(self) -> list[str]:
@@ -100,14 +109,16 @@ class Topic:
         return next(d for d in self.documents if d.doc_id == doc_id)
 
     def to_json(self) -> dict:
-        return {"topic_id": self.topic_id, "words": list(self.words), "sentence": self.sentence.to_json(),
+        return {"topic_id": self.topic_id, "label": self.label, "phrases": [p.to_json() for p in self.phrases],
+                "words": list(self.words), "sentence": self.sentence.to_json(),
                 "coverage": self.coverage, "shared": self.shared, "covered_by": self.covered_by,
                 "paragraphs": self.size, "documents": [d.to_json() for d in self.documents]}
 
     @classmethod
     def from_json(cls, d: dict) -> Topic:
         return cls(int(d["topic_id"]), tuple(d["words"]), TextSpan.from_json(d["sentence"]),
-                   tuple(TopicInDoc.from_json(x) for x in d["documents"]), d.get("coverage", ""))
+                   tuple(TopicInDoc.from_json(x) for x in d["documents"]), d.get("coverage", ""),
+                   tuple(TextSpan.from_json(p) for p in d.get("phrases", [])))
 
 
 @dataclass(frozen=True)
@@ -178,18 +189,23 @@ def _words(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def ctfidf_words(groups: list[list[str]], n_words: int = N_WORDS) -> list[list[str]]:
-    """The most distinctive words of each group of texts, by c-TF-IDF (see the module doc)."""
+@dataclass(frozen=True)
+class TermWeights:
+    """c-TF-IDF of one topic's stems, with how many of its paragraphs use each and its surface words."""
+
+    weight: dict[str, float]
+    spread: dict[str, int]
+    surface: dict[str, Counter]
+
+
+def term_weights(groups: list[list[str]]) -> list[TermWeights]:
+    """c-TF-IDF weights of each group's stems (see the module doc)."""
     per_par = [[_words(t) for t in texts] for texts in groups]
     freq: Counter = Counter()
     for pars in per_par:
         for words in pars:
             freq.update(s for s, _ in words)
     mean_size = max(1.0, sum(freq.values()) / max(1, len(per_par)))
-    in_topics: Counter = Counter()
-    for pars in per_par:
-        in_topics.update({s for words in pars for s, _ in words})
-    common = {s for s, c in in_topics.items() if len(per_par) > 2 and 3 * c > 2 * len(per_par)}
     out = []
     for pars in per_par:
         tf: Counter = Counter()
@@ -200,10 +216,28 @@ def ctfidf_words(groups: list[list[str]], n_words: int = N_WORDS) -> list[list[s
             spread.update({s for s, _ in words})
             for s, w in words:
                 surface.setdefault(s, Counter())[w] += 1
-        weight = {s: c * math.log(1.0 + mean_size / freq[s]) for s, c in tf.items()}
-        ranked = sorted(weight, key=lambda s: (s in common, -(spread[s] >= 2), -weight[s], s))
-        out.append([surface[s].most_common(1)[0][0] for s in ranked[:n_words]])
+        out.append(TermWeights({s: c * math.log(1.0 + mean_size / freq[s]) for s, c in tf.items()}, dict(spread),
+                               surface))
     return out
+
+
+def ctfidf_words(groups: list[list[str]], n_words: int = N_WORDS) -> list[list[str]]:
+    """The most distinctive words of each group of texts, by c-TF-IDF (see the module doc)."""
+    common = corpus_wide_terms(groups)
+    out = []
+    for tw in term_weights(groups):
+        ranked = sorted(tw.weight, key=lambda s: (s in common, -(tw.spread[s] >= 2), -tw.weight[s], s))
+        out.append([tw.surface[s].most_common(1)[0][0] for s in ranked[:n_words]])
+    return out
+
+
+def corpus_wide_terms(groups: list[list[str]]) -> set[str]:
+    """Stems found in more than two thirds of the topics (with three topics or more): they describe
+    the corpus, not a topic."""
+    in_topics: Counter = Counter()
+    for texts in groups:
+        in_topics.update({s for t in texts for s, _ in _words(t)})
+    return {s for s, c in in_topics.items() if len(groups) > 2 and 3 * c > 2 * len(groups)}
 
 
 def _coverage_label(covered: list[str], labels: dict[str, str]) -> str:
@@ -224,7 +258,8 @@ def build_topic_map(table: PassageTable, n_topics: int | None = None,
     k = default_n_topics(n) if n_topics is None else max(1, min(int(n_topics), max(n, 1)))
     method = {"clustering": "scikit-learn AgglomerativeClustering, Ward linkage, corpus-centred vectors",
               "n_topics": k, "rule": "round(1.25*sqrt(paragraphs))" if n_topics is None else "given",
-              "words": "c-TF-IDF", "lead": f"first {LEAD_SHARE:.0%} of body paragraphs (at least {LEAD_MIN})"}
+              "words": "c-TF-IDF", "phrases": "spaCy noun chunks, c-TF-IDF, MMR on stored sentence vectors",
+              "lead": f"first {LEAD_SHARE:.0%} of body paragraphs (at least {LEAD_MIN})"}
     if n == 0:
         return TopicMap((), method)
     raw = cluster(table.passage_vecs, k)
@@ -237,7 +272,9 @@ def build_topic_map(table: PassageTable, n_topics: int | None = None,
     labels_arr = np.array([renum[x] for x in raw.tolist()], dtype=int)
     k = len(order)
     members = [np.flatnonzero(labels_arr == t) for t in range(k)]
-    words = ctfidf_words([[passages[i].text for i in rows] for rows in members])
+    groups = [[passages[i].text for i in rows] for rows in members]
+    words = ctfidf_words(groups)
+    phrases = topic_phrases(table, members, term_weights(groups), corpus_wide_terms(groups))
     body_chars = {d.doc_id: sum(p.end - p.start for p in d.passages) or 1 for d in docs}
     n_body = {d.doc_id: len(d.passages) for d in docs}
     topics = []
@@ -251,7 +288,7 @@ def build_topic_map(table: PassageTable, n_topics: int | None = None,
             per_doc.append(TopicInDoc(d.doc_id, pars, share / body_chars[d.doc_id], position))
         covered = [x.doc_id for x in per_doc if x.paragraphs]
         topics.append(Topic(t + 1, tuple(words[t]), _representative(table, rows), tuple(per_doc),
-                            _coverage_label(covered, labels)))
+                            _coverage_label(covered, labels), phrases[t]))
     return TopicMap(tuple(topics), method)
 
 

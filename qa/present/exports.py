@@ -14,7 +14,7 @@ from .markdown import overview_markdown
 ALIGNMENT_COLUMNS = ["doc_id", "label", "paragraph", "start", "end", "text", "other_doc_id", "other_label",
                      "other_paragraph", "other_start", "other_end", "other_text", "score", "relative", "bar",
                      "shared", "mutual", "status", "pair_status", "shared_sentences"]
-TOPIC_COLUMNS = ["topic", "words", "coverage", "doc_id", "label", "paragraph", "start", "end", "text",
+TOPIC_COLUMNS = ["topic", "topic_label", "words", "coverage", "doc_id", "label", "paragraph", "start", "end", "text",
                  "share", "position", "representative_doc_id", "representative_start", "representative_end",
                  "representative_sentence"]
 LEDGER_COLUMNS = ["doc_id", "label", "source", "kind", "paragraph", "via", "cue", "name_start", "name_end",
@@ -44,7 +44,8 @@ def csv_tables(ov) -> dict[str, list[dict]]:
         for x in t.documents:
             for par in x.paragraphs:
                 p = spans[(x.doc_id, par)]
-                tp.append({"topic": t.topic_id, "words": " ".join(t.words), "coverage": t.coverage,
+                tp.append({"topic": t.topic_id, "topic_label": t.label, "words": " ".join(t.words),
+                           "coverage": t.coverage,
                            "doc_id": x.doc_id, "label": labels[x.doc_id], "paragraph": par, "start": p.start,
                            "end": p.end, "text": p.text, "share": round(x.share, 4), "position": x.position,
                            "representative_doc_id": s.doc_id, "representative_start": s.start,

@@ -241,13 +241,13 @@ def side_by_side_html(rows, doc_a, doc_b, bar=None, link=None, show: str = "all"
 
 
 def topics_html(topics, documents, spans=None, link=None, color=None) -> str:
-    """The topic map as a table: per topic its distinctive words, which documents cover it, each
+    """The topic map as a table: per topic its key phrases and distinctive words, which documents cover it, each
     document's share of its text in the topic (lead or later, paragraph links) and the representative
     sentence verbatim. ``spans`` maps (doc_id, paragraph) to the paragraph's span, for the links;
     ``color(topic_id)`` gives the topic's CSS colour (as on the plots)."""
     spans = spans or {}
     labels = {d.doc_id: d.label for d in documents}
-    head = ("<thead><tr><th>topic</th><th>distinctive words</th><th>covered by</th>"
+    head = ("<thead><tr><th>topic</th><th>key phrases (distinctive words)</th><th>covered by</th>"
             + "".join(f'<th class="qa-ov-share-col" title="{html_escape(d.title)}">{html_escape(d.label)}</th>'
                       for d in documents)
             + "<th>representative sentence (verbatim)</th></tr></thead>")
@@ -269,7 +269,8 @@ def topics_html(topics, documents, spans=None, link=None, color=None) -> str:
         ref = _span_link(link, para or s, f"{labels.get(s.doc_id, s.doc_id)} ¶{s.paragraph}",
                          highlight=[(s.start, s.end)])
         body.append(f'<tr><td class="qa-ov-topic">{swatch}T{t.topic_id}</td>'
-                    f'<td>{html_escape(", ".join(t.words))}</td><td>{html_escape(t.coverage)}</td>{"".join(cells)}'
+                    f'<td><b>{html_escape(t.label)}</b><div class="qa-meta">{html_escape(", ".join(t.words))}</div></td>'
+                    f'<td>{html_escape(t.coverage)}</td>{"".join(cells)}'
                     f'<td><div class="qa-ov-ref">{ref}</div>'
                     f'<div class="qa-ov-text">{_html_lines(s.text)}</div></td></tr>')
     note = ('<div class="qa-meta qa-ov-note">Share = part of the document’s text in the topic’s paragraphs; '

@@ -58,7 +58,7 @@ def overview_markdown(ov) -> str:
     labels = {d.doc_id: d.label for d in ov.documents}
     lines += ["", "## Topics", "", "Share = part of the document's body text in the topic's paragraphs; "
               "lead = the topic starts in the document's first paragraphs.", ""]
-    head = "| topic | words | coverage | " + " | ".join(d.label for d in ov.documents) + " | representative sentence |"
+    head = "| topic | key phrases (words) | coverage | " + " | ".join(d.label for d in ov.documents) + " | representative sentence |"
     lines += [head, "|" + "---|" * (4 + len(ov.documents))]
     for t in ov.topics.topics:
         cells = []
@@ -67,7 +67,7 @@ def overview_markdown(ov) -> str:
             cells.append("–" if not x.paragraphs else
                          f"{x.share:.0%} ({x.position}; ¶ {', '.join(map(str, x.paragraphs))})")
         s = t.sentence
-        lines.append(f"| T{t.topic_id} | {_md(', '.join(t.words))} | {t.coverage} | " + " | ".join(cells)
+        lines.append(f"| T{t.topic_id} | {_md(t.label)} ({_md(', '.join(t.words))}) | {t.coverage} | " + " | ".join(cells)
                      + f" | {_md(s.text)} ({labels[s.doc_id]} ¶{s.paragraph}, chars {s.start}–{s.end}) |")
     lines += ["", "## Paragraph alignment", ""]
     for bar in ov.alignment.bars:

@@ -43,7 +43,9 @@ def topic_hex(topic_id: int) -> str:
 
 
 def _topic_label(t, n_words: int = 3) -> str:
-    return f"T{t.topic_id}  {', '.join(t.words[:n_words])}"
+    """T3 and the topic's name: its key phrases (else its first words), cut to fit an axis."""
+    label = t.label if t.phrases else ", ".join(t.words[:n_words])
+    return f"T{t.topic_id}  {label if len(label) <= 60 else label[:59] + '…'}"
 
 
 def draw_topic_heatmap(ax, ov) -> None:

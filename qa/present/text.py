@@ -96,7 +96,7 @@ def overview_text(ov) -> str:
     lines += ["", f"{len(ov.topics.topics)} topics:"]
     for t in ov.topics.topics:
         shares = "  ".join(f"{labels[x.doc_id]} {x.share:4.0%} {x.position:<6}" for x in t.documents)
-        lines.append(f"  T{t.topic_id:<2} {t.coverage:<14} {shares}  {', '.join(t.words)}")
+        lines.append(f"  T{t.topic_id:<2} {t.coverage:<14} {shares}  {t.label}")
     lines += ["", "sources:"]
     for d in ov.documents:
         srcs = ov.ledger.of(d.doc_id)

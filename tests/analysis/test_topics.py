@@ -8,6 +8,7 @@ import pytest
 
 from qa import Engine, Settings
 from qa.analysis.topics import build_topic_map, cluster, ctfidf_words, default_n_topics
+from qa.text import tokenize
 from tests.conftest import CORPUS, FakeEmbedder
 
 A = "000_cd7150e585f9c9d3"
@@ -129,3 +130,39 @@ def test_two_articles_have_shared_and_unique_topics(real_engine):
     # B's exemptions passages (¶22-¶24) are a topic of B alone
     exemptions = tm.topic_of(B, 23)
     assert exemptions is not None and exemptions.coverage == "only B"
+    assert "conscription age" in exemptions.label  # a key phrase of B's own text names it
+
+
+GENERIC = {"day", "days", "week", "weeks", "month", "time", "thing", "things", "lot", "way", "people", "said"}
+
+
+def test_topics_are_named_by_key_phrases_of_the_text(real_engine):
+    """Every topic of the two articles is named by 2-4 word phrases, each a span of a paragraph of
+    the topic, no two sharing a word, none ending in a vague noun or made of corpus-wide words."""
+    tm = build_topic_map(real_engine.version.table, labels={A: "A", B: "B"})
+    docs = {d.doc_id: d for d in real_engine.documents}
+    for t in tm.topics:
+        assert t.phrases, f"T{t.topic_id} has no key phrase"
+        assert t.label == " · ".join(p.text for p in t.phrases)
+        stems = []
+        for p in t.phrases:
+            assert docs[p.doc_id].text[p.start:p.end] == p.text
+            assert p.paragraph in t.in_doc(p.doc_id).paragraphs
+            words = p.text.split()
+            assert 2 <= len(words) <= 4 and words[-1].lower() not in GENERIC
+            stems.append(set(tokenize(p.text)))
+        assert all(not a & b for i, a in enumerate(stems) for b in stems[i + 1:])
+    labels = [t.label for t in tm.topics]
+    assert any("Kharkiv" in x for x in labels) and any("mobilisation" in x for x in labels)
+    assert any("inner circle" in x for x in labels)  # "Putin's inner circle" without its owner
+
+
+def test_topics_fall_back_to_words_without_the_parser(fake_engine, monkeypatch):
+    from qa.analysis import phrases
+
+    def broken():
+        raise OSError("no model here")
+
+    monkeypatch.setattr(phrases, "occurrences", lambda table: broken())
+    tm = build_topic_map(fake_engine.version.table)
+    assert tm.topics and all(not t.phrases and t.label == ", ".join(t.words[:3]) for t in tm.topics)

@@ -153,7 +153,7 @@ def test_overview_section_shows_pair_topics_sources_plots_and_exports(overview_d
                 assert 0 <= focus[0] < focus[1] <= len(text)
             assert all(0 <= s < e <= len(text) for s, e in highlight)
     assert "qa-ov-row" in pair and ("shared" in pair or "only in" in pair)
-    assert "distinctive words" in topics and "T1" in topics
+    assert "key phrases (distinctive words)" in topics and "T1" in topics
     assert "qa-ov-source" in ledger and "sources" in ledger
     # exports: Markdown and a zip of the three CSVs, in a temp folder (not the corpus or the index)
     md, csv = (x.value["path"] if isinstance(x.value, dict) else x.value for x in (md, csv))
