@@ -89,6 +89,16 @@ def _topic_name(t) -> str:
     return str(label) if label else ", ".join(t.words[:3])
 
 
+def _paragraph_numbers(cats: list[str], rows, axis: str) -> list[dict]:
+    """Paragraph numbers along an axis, as annotations: the axes' categories are the hover texts
+    (tick labels would show the whole text, and ticktext would replace the text in the hover too)."""
+    step = 1 if len(cats) <= 25 else 2 if len(cats) <= 50 else 5
+    at = {"x": {"xref": "x", "yref": "paper", "y": 0, "yanchor": "top", "yshift": -2},
+          "y": {"yref": "y", "xref": "paper", "x": 0, "xanchor": "right", "xshift": -2}}[axis]
+    return [{**at, axis: cats[k], "text": str(rows[k].passage.paragraph), "showarrow": False,
+             "font": {"size": 10, "color": "#444"}} for k in range(0, len(cats), step)]
+
+
 def alignment_figure(ov, a: str, b: str):
     """Paragraphs of ``a`` (rows) x paragraphs of ``b`` (columns), one heatmap cell per pair.
 
@@ -146,15 +156,6 @@ def alignment_figure(ov, a: str, b: str):
     fig = go.Figure([cells, markers(rows_a, la, b, False, "square", f"best match in {lb} of a paragraph of {la}"),
                      markers(rows_b, lb, a, True, "circle", f"best match in {la} of a paragraph of {lb}")])
 
-    def numbers(cats: list[str], rows, axis: str) -> list[dict]:
-        # The axes' categories are the hover texts, so the paragraph numbers are drawn as annotations
-        # (tick labels would show the whole text, and ticktext would replace the text in the hover too).
-        step = 1 if len(cats) <= 25 else 2 if len(cats) <= 50 else 5
-        at = {"x": {"xref": "x", "yref": "paper", "y": 0, "yanchor": "top", "yshift": -2},
-              "y": {"yref": "y", "xref": "paper", "x": 0, "xanchor": "right", "xshift": -2}}[axis]
-        return [{**at, axis: cats[k], "text": str(rows[k].passage.paragraph), "showarrow": False,
-                 "font": {"size": 10, "color": "#444"}} for k in range(0, len(cats), step)]
-
     hidden = {"type": "category", "showticklabels": False, "ticks": ""}
     fig.update_layout(
         title={"text": f"Paragraph alignment {la} × {lb}: cosine of every pair<br>"
@@ -165,7 +166,7 @@ def alignment_figure(ov, a: str, b: str):
         margin={"l": 60, "r": 20, "t": 80, "b": 90}, plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.12, "x": 0, "font": {"size": 11}},
         hoverlabel={"align": "left", "font": {"size": 12}, "bgcolor": "white", "bordercolor": "#444"},
-        annotations=numbers(xb, rows_b, "x") + numbers(ya, rows_a, "y"),
+        annotations=_paragraph_numbers(xb, rows_b, "x") + _paragraph_numbers(ya, rows_a, "y"),
         xaxis={**hidden, "title": {"text": f"paragraph of {lb}", "standoff": 18}},
         yaxis={**hidden, "title": {"text": f"paragraph of {la}", "standoff": 22}, "autorange": "reversed"},
     )
