@@ -1,0 +1,51 @@
+"""The corpus overview on fifty documents: the two articles plus the first paragraphs of the 48
+SQuAD v1.1 dev articles (each a document on its own subject), indexed with the real model. Reports
+the overview's time (alignment, topics with key phrases, ledger) and every topic's label, so one
+can see the topics stay readable and each SQuAD article's topic is named by its own phrases.
+
+    python -m bench.overview_fifty [--paragraphs 6]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+
+from bench.common import SQUAD, table, temp_project, write_section
+from qa import Engine, Settings
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paragraphs", type=int, default=6, help="paragraphs taken from each SQuAD article")
+    args = ap.parse_args()
+    articles = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+    with temp_project() as root:
+        for n, art in enumerate(articles):
+            title = art["title"].replace("_", " ")
+            body = "\n\n".join(p["context"] for p in art["paragraphs"][:args.paragraphs])
+            name = re.sub(r"\W+", "_", title).strip("_").lower()
+            (root / "corpus" / f"squad_{n:02d}_{name}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+        settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+        t0 = time.perf_counter()
+        engine = Engine.open(settings)
+        index_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ov = engine.overview(refresh=True)
+        overview_s = time.perf_counter() - t0
+        docs = len(engine.documents)
+        paragraphs = sum(len(d.passages) for d in engine.documents)
+        rows = [[f"T{t.topic_id}", t.coverage, t.label, t.size] for t in ov.topics.topics]
+        named = sum(bool(t.phrases) for t in ov.topics.topics)
+        shared = sum(r.status != f"only in {ov.label(r.passage.doc_id)}" for r in ov.alignment.paragraphs)
+    body = (f"{docs} documents, {paragraphs} paragraphs: indexed in {index_s:.0f} s; overview computed in "
+            f"{overview_s:.1f} s ({len(ov.topics.topics)} topics, {named} named by key phrases; "
+            f"{shared} of {paragraphs} paragraphs share a claim with some other document).\n\n"
+            + table(["topic", "covered by", "label", "paragraphs"], rows))
+    write_section("overview-fifty", "Corpus overview on fifty documents", body,
+                  f"python -m bench.overview_fifty --paragraphs {args.paragraphs}")
+
+
+if __name__ == "__main__":
+    main()
