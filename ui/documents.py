@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa import SUPPORTED, Engine, QAError
+from qa import Engine, QAError
 from qa.present import EMPTY_READER, md_escape, parse_open_target
 from qa.present.html import documents_table_html, reader_html
 from qa.serving import LazyEngine
@@ -36,7 +36,9 @@ def layout() -> DocumentsTab:
     reader = gr.HTML(EMPTY_READER, elem_id="qa-reader")
     with gr.Accordion("Add documents", open=True):
         files = gr.File(label="Upload .txt, .md, .html, .pdf or .docx files (up to 10 MB each)",
-                        file_count="multiple", file_types=list(SUPPORTED), type="filepath", elem_id="qa-upload")
+                        # no file_types filter: a file of another type is refused by the server with its
+                        # name and the reason, where the browser would drop it without a word
+                        file_count="multiple", type="filepath", elem_id="qa-upload")
         add_btn = gr.Button("Add to the corpus", elem_id="qa-add")
         with gr.Row():
             url = gr.Textbox(label="Add from URL (http or https: a web page, PDF or .docx)", max_lines=1,
