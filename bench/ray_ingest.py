@@ -5,9 +5,10 @@
 The corpus: the 48 SQuAD v1.1 dev articles, one .txt per article with all its paragraphs
 (``--paragraphs N``: only the first N of each), plus a metadata.json giving every file the same
 "added" date (otherwise it is the time each run read the file). Each run indexes it from scratch
-into an empty temp index with ``update_index``: once locally (the default engine, one process,
-QA_THREADS threads), then with ``engine=RayEngine(concurrency=W)`` for each W, which starts a
-local Ray cluster of W CPUs (timed: it is part of what ``qa index --engine ray`` costs) and
+into an empty temp index with ``update_index``: locally (the default engine, one process,
+QA_THREADS threads), then with ``engine=RayEngine(concurrency=W)`` for each W, then locally
+again (the machine is shared: the two local runs show how far its load moved the figures).
+A Ray run starts a local Ray cluster of W CPUs (timed: it is part of what ``qa index --engine ray`` costs) and
 stops it after. Each Ray index is compared with the local one: manifest.json without "created",
 documents.jsonl, texts/ and the BM25 files byte for byte, passage ids in order, and the largest
 absolute difference between their passage and sentence vectors.
@@ -59,11 +60,12 @@ def index_once(settings, engine) -> dict:
     from qa.index import update_index
     from qa.index.encoders import embedder_for
 
+    load = os.getloadavg()[0]
     stages = Stages()
     started = time.perf_counter()
     report = update_index(settings, embedder_for(settings), stages, engine=engine)  # model loaded inside: timed
     wall = time.perf_counter() - started
-    return {"wall": wall, "report": report, "stages": stages.ends}
+    return {"wall": wall, "report": report, "stages": stages.ends, "load": load}
 
 
 def compare(local: Path, other: Path) -> dict:
@@ -98,7 +100,7 @@ def _row(name: str, run: dict, versus: dict | None) -> list:
         f"manifest {'same' if versus['manifest'] else 'DIFFERENT'}, {versus['n_files']} other files "
         f"{'byte-equal' if versus['files'] else 'DIFFERENT'}, passage ids {'same' if versus['ids'] else 'DIFFERENT'}, "
         f"max abs vector diff {versus['max_diff']:.1e}")
-    return [name, f"{run['wall']:.1f}", f"{r.passages / run['wall']:.2f}", f"{texts / run['wall']:.1f}", split, same]
+    return [name, f"{run['load']:.1f}", f"{run['wall']:.1f}", f"{r.passages / run['wall']:.2f}", f"{texts / run['wall']:.1f}", split, same]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,19 +124,22 @@ def main(argv: list[str] | None = None) -> int:
             settings = base.with_(index_dir=root / f"ray{w}")
             run = index_once(settings, RayEngine(batch_size=args.batch_size, concurrency=w))
             runs[f"Ray, {w} worker{'s' if w > 1 else ''}"] = (run, compare(base.index_dir, settings.index_dir))
+        again = base.with_(index_dir=root / "local-again")  # the local run once more: how much the load moved
+        runs["local again"] = (index_once(again, "local"), compare(base.index_dir, again.index_dir))
     local = runs["local (1 process)"][0]["report"]
     rows = [_row(name, run, versus) for name, (run, versus) in runs.items()]
     body = (f"Corpus: the 48 SQuAD v1.1 dev articles, one .txt each, "
             f"{'all their' if args.paragraphs is None else f'the first {args.paragraphs}'} paragraphs "
             f"({paragraphs} in the files; {local.documents} documents, {local.passages} passages, "
             f"{local.embedded_passages + local.embedded_sentences} distinct passage and sentence texts embedded), "
-            f"indexed from scratch into an empty index by `update_index` each time (model loading included). "
+            f"indexed from scratch into an empty index by `update_index` each time (model loading included), "
+            f"in the order of the table. "
             f"Local: one process, QA_THREADS={base.threads}. Ray: a local cluster of W CPUs started and stopped "
             f"inside the run (timed), W encoder actors of {base.threads} thread(s) each, {args.batch_size} texts per "
             f"actor call; documents read, cleaned and split in Ray tasks. Compared with the local index: "
             f"manifest.json without its creation time, documents.jsonl, texts/ and the BM25 files byte for byte, "
             f"passage ids in order, passage and sentence vectors.\n\n"
-            + table(["run", "wall s", "passages/s", "texts/s", "stages", "against the local index"], rows)
+            + table(["run", "load avg at start", "wall s", "passages/s", "texts/s", "stages", "against the local index"], rows)
             + f"\n\n{time.perf_counter() - started:.0f} s in all. The machine is shared (other engineers' untimed "
               f"work may run meanwhile): see the load average above.")
     command = "flock /tmp/qa-timing.lock python -m bench.ray_ingest" + (

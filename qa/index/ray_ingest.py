@@ -111,7 +111,7 @@ def _read_row(row: dict) -> dict:
     from ..ingest.readers import read_bytes_checked
     from ..text import bytes_sha256
 
-    path = Path(row["path"])
+    path = Path(os.fsdecode(row["path"]))
     try:
         if row["old_sha256"] and bytes_sha256(read_bytes_checked(path)) == row["old_sha256"]:
             return {"path": row["path"], "doc": b""}  # unchanged: the driver reuses the indexed copy
@@ -133,7 +133,9 @@ def _read_on_ray(settings, prev, entry_for, progress) -> dict[str, tuple[str, di
     items = []
     for path in files:
         old = prev.documents.get(file_key(settings.corpus_dir, path))
-        items.append({"path": str(path), "doc_id": doc_id_for(path), # JSON: Arrow would give rows' dicts each other's keys
+        # the path as bytes: a name that is not UTF-8 (lone surrogates in Python) is no Arrow string;
+        # the entry as JSON: Arrow would give each row's dict the other rows' keys
+        items.append({"path": os.fsencode(path), "doc_id": doc_id_for(path),
                       "entry": json.dumps(entry_for(meta.get(path.name, {}), old)),
                       "old_sha256": old.sha256 if old is not None else ""})
     progress("read on ray", 0, len(items))
@@ -141,7 +143,7 @@ def _read_on_ray(settings, prev, entry_for, progress) -> dict[str, tuple[str, di
         return {}
     rows = ray.data.from_items(items).map(_read_row).take_all()
     progress("read on ray", len(items), len(items))
-    return {r["path"]: pickle.loads(r["doc"]) for r in rows if r["doc"]}
+    return {os.fsdecode(r["path"]): pickle.loads(r["doc"]) for r in rows if r["doc"]}
 
 
 @dataclass

@@ -4,6 +4,7 @@ an update after a change embeds the same new texts as the local path does."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,8 @@ def corpus(tmp_path) -> Path:
     shutil.copytree(CORPUS, folder)
     for name, text in EXTRA.items():
         (folder / name).write_text(text, encoding="utf-8")
+    # a name that is not UTF-8 (Latin-1 "café"): Python holds it with a lone surrogate
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text("Cafes\n\nA cafe serves coffee. Tea too.\n", encoding="utf-8")
     # "added" given for every file: otherwise it is the time each engine read the file
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     for name in (p.name for p in folder.iterdir() if p.name != "metadata.json"):
@@ -91,7 +94,7 @@ def test_ray_and_local_write_the_same_index(ray_cluster, corpus, tmp_path):
     first_local = update_index(local, embedder)
     first_ray = update_index(ray, embedder, engine=engine)
     assert _summary(first_local) == _summary(first_ray)
-    assert "lighthouses-2" in first_ray.added and any("binary.txt" in s for s in first_ray.skipped)
+    assert {"lighthouses-2", "caf"} <= set(first_ray.added) and any("binary.txt" in s for s in first_ray.skipped)
     _assert_same_index(local.index_dir, ray.index_dir)
 
     # an update: one file changed, one added, one removed; only their new texts are embedded
