@@ -24,8 +24,11 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 MAX_QUESTION_CHARS = 2000
 #: Largest file accepted for indexing or upload, in bytes.
 MAX_FILE_BYTES = 10 * 1024 * 1024
-#: Above this many passages the vector index switches from exact to HNSW search.
+#: Above this many passages the vector index switches from exact search to an approximate kind
+#: (ivf-sq8: exact search over 200K 384-d vectors takes about 14 ms on one thread).
 APPROXIMATE_ABOVE = 200_000
+#: recall@10 against exact search that an approximate index is tuned to reach at build time.
+RECALL_TARGET = 0.95
 #: Passages an answer cites unless the caller asks otherwise (CLI, app and library alike),
 #: and the most it may ask for.
 DEFAULT_TOP_K = 5
@@ -59,6 +62,15 @@ def _env_threads() -> int:
         return 1
 
 
+def _env_recall() -> float:
+    """QA_RECALL_TARGET, default RECALL_TARGET; a value outside (0, 1] falls back to it."""
+    try:
+        value = float(os.environ.get("QA_RECALL_TARGET", RECALL_TARGET))
+    except ValueError:
+        return RECALL_TARGET
+    return value if 0 < value <= 1 else RECALL_TARGET
+
+
 def _env_path(name: str, default: Path | None) -> Path | None:
     value = os.environ.get(name)
     return Path(value).expanduser() if value else default
@@ -72,8 +84,11 @@ class Settings:
     corpus_dir: Path = field(default_factory=lambda: _env_path("QA_CORPUS_DIR", PROJECT_ROOT / "corpus"))
     index_dir: Path = field(default_factory=lambda: _env_path("QA_INDEX_DIR", PROJECT_ROOT / "index"))
     model: str = field(default_factory=lambda: os.environ.get("QA_MODEL", BUNDLED_MODEL))
-    #: "auto" (flat up to APPROXIMATE_ABOVE passages, then HNSW), "flat" or "hnsw".
+    #: "auto" (flat up to APPROXIMATE_ABOVE passages, then ivf-sq8), "flat", "ivf-sq8", "ivf-pq"
+    #: or "hnsw" (see qa.index.vectors).
     index_kind: str = field(default_factory=lambda: os.environ.get("QA_INDEX_KIND", "auto"))
+    #: recall@10 an approximate vector index is tuned to at build time (QA_RECALL_TARGET).
+    recall_target: float = field(default_factory=_env_recall)
     #: What encodes texts: "onnx" (ONNX Runtime, fp32 export of the model; no torch at query time)
     #: or "torch" (sentence-transformers). An index is queried with the encoder that built it.
     encoder: str = field(default_factory=lambda: os.environ.get("QA_ENCODER", "onnx"))

@@ -10,7 +10,7 @@ run with nothing changed embeds nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -257,8 +257,9 @@ def update_index(settings: Settings, embedder, progress: Progress | None = None,
             report.unchanged = True
             return report
         progress("write", 0, 1)
-        version = store.IndexVersion(manifest, PassageTable(docs, pvecs, svecs), vectors.build(pvecs, kind),
-                                     BM25.build([p.text for p in passages]))
+        index, tuned = vectors.build_tuned(pvecs, kind, settings.recall_target)
+        version = store.IndexVersion(replace(manifest, vector_index=tuned.to_json()), PassageTable(docs, pvecs, svecs),
+                                     index, BM25.build([p.text for p in passages]))
         store.write_version(settings.index_dir, version, _fail_after)
         progress("write", 1, 1)
     return report

@@ -13,6 +13,27 @@ import numpy as np
 from ..text import tokenize
 
 
+def top_k(scores: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
+    """Rows of the ``k`` highest ``scores``, best first, ties in row order: the same rows as
+    ``np.argsort(-scores, kind="stable")[:k]`` in O(N + k log k) instead of O(N log N)
+    (``np.argpartition``). ``positive``: only rows scoring above zero (BM25's matches)."""
+    scores = np.asarray(scores)
+    rows = np.flatnonzero(scores > 0) if positive else None
+    cand = scores if rows is None else scores[rows]
+    k = min(int(k), len(cand))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < len(cand):
+        kth = cand[np.argpartition(-cand, k - 1)[k - 1]]
+        above = np.flatnonzero(cand > kth)
+        ties = np.flatnonzero(cand == kth)[: k - len(above)]
+        pick = np.concatenate([above, ties])
+    else:
+        pick = np.arange(len(cand))
+    pick = pick[np.argsort(-cand[pick], kind="stable")]
+    return pick if rows is None else rows[pick]
+
+
 class BM25:
     """A bm25s index over tokenized passages, with the document frequencies kept for IDF."""
 
@@ -23,16 +44,21 @@ class BM25:
 
     @classmethod
     def build(cls, texts: list[str]) -> "BM25":
+        return cls.from_tokens([tokenize(t) for t in texts])
+
+    @classmethod
+    def from_tokens(cls, tokens: list[list[str]]) -> "BM25":
+        """An index over passages already tokenized with ``qa.text.tokenize``."""
         import bm25s
 
-        tokens = [tokenize(t) or ["\u2205"] for t in texts]  # bm25s needs one token per passage
+        tokens = [t or ["\u2205"] for t in tokens]  # bm25s needs one token per passage
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         retriever.index(tokens, show_progress=False)
         df: dict[str, int] = {}
         for toks in tokens:
             for t in set(toks):
                 df[t] = df.get(t, 0) + 1
-        return cls(retriever, df, len(texts))
+        return cls(retriever, df, len(tokens))
 
     def idf(self, term: str) -> float:
         """ln(1 + (N - df + 0.5) / (df + 0.5)), the Lucene BM25 IDF; unseen terms get the maximum."""
@@ -45,6 +71,15 @@ class BM25:
         if not known:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._r.get_scores(known), dtype=np.float32)
+
+    def top(self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the ``k`` best-scoring passages that match at least one query term,
+        best first; only rows where the boolean mask ``allowed`` is True when it is given."""
+        scores = self.scores(query_tokens)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        rows = top_k(scores, k, positive=True)
+        return rows, scores[rows]
 
     def save(self, folder: Path) -> None:
         self._r.save(str(folder / "bm25"))

@@ -56,6 +56,10 @@ class Manifest:
     documents: tuple[FileEntry, ...] = ()
     #: resolved path of each corpus file that could not be read -> why
     skipped: dict[str, str] = field(default_factory=dict)
+    #: how the vector index was built and is searched (``vectors.VectorParams.to_json``: kind,
+    #: nlist, nprobe / ef_search, recall target and the recall measured at build); empty in
+    #: manifests from before it was recorded (the index then keeps what its file holds)
+    vector_index: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -76,6 +80,7 @@ class Manifest:
                 counts=_counts(_get(data, "counts", dict, {})),
                 documents=tuple(_file_entry(_object(d, "a document")) for d in _get(data, "documents", list, [])),
                 skipped=_skipped(_get(data, "skipped", dict, {})),
+                vector_index=_vector_index(_get(data, "vector_index", dict, {})),
             )
         except TypeError as exc:
             raise IndexProblem(f"{where}: manifest damaged ({exc}); rebuild with: python -m qa index") from None
@@ -120,6 +125,14 @@ def _counts(data: dict) -> Counts:
 
 def _skipped(data: dict) -> dict[str, str]:
     return {path: _get(data, path, str, "") for path in data}
+
+
+def _vector_index(data: dict) -> dict:
+    """The vector index's parameters, checked for their types (unknown keys kept as they are)."""
+    from .vectors import VectorParams
+
+    VectorParams.from_json(data)
+    return dict(data)
 
 
 def _file_entry(data: dict) -> FileEntry:

@@ -42,6 +42,7 @@ from ..errors import BadInput, IndexProblem
 from ..types import Block, Document
 from .lexical import BM25
 from .manifest import FORMAT_VERSION, Manifest
+from . import vectors
 from .table import PassageTable
 
 log = logging.getLogger(__name__)
@@ -379,6 +380,8 @@ def read_version(folder: Path, threads: int = 1) -> IndexVersion:
         docs = _read_documents(folder)
         pvecs, svecs = _vectors(folder / "passages.npy"), _vectors(folder / "sentences.npy")
         index = faiss.read_index(str(folder / "vectors.faiss"))
+        # the search depth tuned at build time (manifests from before it was recorded: none)
+        vectors.configure(index, vectors.VectorParams.from_json(manifest.vector_index) if manifest.vector_index else None)
         bm25 = BM25.load(folder)
         _check_lexical(bm25, sum(len(d.passages) for d in docs))
     except Exception as exc:  # any damaged part (any type: a parser's, the OS's): the index cannot be trusted

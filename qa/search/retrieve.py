@@ -9,7 +9,7 @@ import numpy as np
 from ..config import DEFAULT_TOP_K, MAX_QUESTION_CHARS
 from ..errors import BadInput
 from ..index import vectors
-from ..index.lexical import BM25
+from ..index.lexical import BM25, top_k
 from ..index.table import PassageTable
 from ..text import bad_character, has_search_words, tokenize, without_controls
 from ..types import Answer, Block, Hit, Offsets
@@ -161,7 +161,7 @@ class Searcher:
             lex = np.where(allowed, lex, -1.0)
         rows = set(vectors.search(self.vectors, qvec, depth, allowed))
         if method != "dense":
-            rows |= {int(r) for r in np.argsort(-lex)[:depth] if lex[r] > 0}
+            rows |= {int(r) for r in top_k(lex, depth, positive=True)}
         if not rows:
             return [], tokens
         cands = [self._score(r, qvec, float(max(lex[r], 0.0))) for r in sorted(rows)]

@@ -60,3 +60,30 @@ def test_unknown_terms_score_zero_and_a_round_trip_keeps_scores(ours, tmp_path):
     again = BM25.load(tmp_path)
     tokens = tokenize(QUERIES[0])
     assert np.array_equal(again.scores(tokens), ours.scores(tokens)) and again.doc_freq == ours.doc_freq
+
+
+# -- top k without sorting every score -----------------------------------------------------------------
+def test_top_k_equals_a_full_sort():
+    from qa.index.lexical import top_k
+
+    rng = np.random.default_rng(0)
+    for n, k in ((1000, 10), (1000, 50), (50, 100), (10_000, 1)):
+        scores = np.round(rng.random(n) * 20, 1).astype(np.float32)  # many ties
+        scores[rng.random(n) < 0.5] = 0.0
+        assert top_k(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
+        full = np.argsort(-scores, kind="stable")
+        assert top_k(scores, k, positive=True).tolist() == [int(r) for r in full[:k] if scores[r] > 0]
+    assert top_k(np.zeros(5), 3, positive=True).tolist() == []
+
+
+def test_bm25_top_matches_its_scores_and_the_filter():
+    bm25 = BM25.build(TEXTS)
+    for q in QUERIES:
+        tokens = tokenize(q)
+        full = bm25.scores(tokens)
+        rows, scores = bm25.top(tokens, 3)
+        expect = [int(r) for r in np.argsort(-full, kind="stable")[:3] if full[r] > 0]
+        assert rows.tolist() == expect and np.allclose(scores, full[rows])
+        allowed = np.array([False, True, True, False, True])
+        rows, _ = bm25.top(tokens, 5, allowed)
+        assert all(allowed[r] for r in rows)
