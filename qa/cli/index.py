@@ -14,7 +14,31 @@ def add_parser(sub) -> None:
     p = sub.add_parser("index", help="build or update the index (files given are copied into the corpus, "
                                      "URLs fetched into it)")
     p.add_argument("paths", nargs="*", help="files or http(s) URLs to add, or a folder to index as the corpus")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local (default): this process; ray: read, clean, split and embed on Ray Data "
+                        "(pip install -r requirements-ray.txt); the same index either way")
+    p.add_argument("--ray-batch-size", type=int, metavar="N",
+                   help="texts per call of a Ray encoder actor (default QA_RAY_BATCH_SIZE or 256)")
+    p.add_argument("--ray-concurrency", type=int, metavar="N",
+                   help="Ray encoder actors, and CPUs of the local Ray cluster (default QA_RAY_CONCURRENCY or "
+                        "the CPU count)")
     p.set_defaults(func=run)
+
+
+def _engine(args):
+    """"local", or the Ray engine with the flags over QA_RAY_* (checked before anything is read)."""
+    ray_flags = {"batch_size": args.ray_batch_size, "concurrency": args.ray_concurrency}
+    if args.engine == "local":
+        if any(v is not None for v in ray_flags.values()):
+            raise BadInput("--ray-batch-size and --ray-concurrency need --engine ray")
+        return "local"
+    import os
+    from dataclasses import replace
+
+    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")  # Ray Data's per-dataset INFO lines: noise here
+    from ..index.ray_ingest import RayEngine, ray_engine
+
+    return ray_engine(replace(RayEngine(), **{k: v for k, v in ray_flags.items() if v is not None}))
 
 
 def run(args) -> int:
@@ -42,7 +66,7 @@ def run(args) -> int:
     for url in urls:  # after the folder is known; each fetched file lands in the corpus before indexing
         dest = add_url(settings.corpus_dir, url)
         print(visible(f"fetched: {url} -> {dest.name}"), file=sys.stderr)
-    report = update_index(settings, embedder_for(settings), Progress())
+    report = update_index(settings, embedder_for(settings), Progress(), engine=_engine(args))
     for line in report.skipped:
         print(visible(f"skipped: {line}"), file=sys.stderr)  # file names: shown, not obeyed
     for line in report.notes:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: progress(stage, done, total)
 Progress = Callable[[str, int, int], None]
+#: load(path, metadata entry, doc_id) -> Document: reads, cleans and splits one file
+Loader = Callable[[Path, dict, str], Document]
 
 
 @dataclass
@@ -169,9 +171,11 @@ def _previous(settings: Settings, embedder) -> _Previous:
 
 
 def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport, progress: Progress,
-                 forget: frozenset[str] = frozenset()) -> tuple[list[Document], dict[str, str]]:
+                 forget: frozenset[str] = frozenset(), load: Loader = load_document) -> tuple[list[Document], dict[str, str]]:
     """Every readable corpus file as a Document (unchanged ones reused), the previous version's
-    documents whose file is gone or unreadable (unless in ``forget``), and the skipped files."""
+    documents whose file is gone or unreadable (unless in ``forget``), and the skipped files.
+    ``load(path, entry, doc_id)`` reads one new or changed file (the Ray engine passes documents
+    it read in parallel)."""
     files = corpus_files(settings.corpus_dir)
     meta, warnings = read_metadata(settings.corpus_dir)
     report.notes.extend(warnings)
@@ -188,7 +192,7 @@ def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport, prog
         while doc_id in used_ids:  # a.txt and a.md: the second becomes a-2
             doc_id = doc_id + "-2"
         try:
-            doc = _read_one(path, key, doc_id, meta.get(path.name, {}), old, report)
+            doc = _read_one(path, key, doc_id, meta.get(path.name, {}), old, report, load)
         except (BadInput, OSError) as exc:
             reason = str(exc) if isinstance(exc, BadInput) else f"{path.name}: cannot be read ({exc.strerror or exc})"
             if old is not None and key not in forget and not path.is_symlink():
@@ -216,30 +220,49 @@ def _keep(old: Document, reason: str, report: UpdateReport) -> None:
 
 
 def _read_one(path: Path, key: str, doc_id: str, meta: dict, old: Document | None,
-              report: UpdateReport) -> Document:
+              report: UpdateReport, load: Loader = load_document) -> Document:
     if old is not None and old.doc_id == doc_id and old.sha256 == bytes_sha256(read_bytes_checked(path)):
         old.title = meta.get("title") or old.title
         old.source = meta.get("source") or old.source
         return old
-    entry = dict(meta)
-    if old is not None:
-        entry.setdefault("added", old.added)
-    doc = load_document(path, entry, doc_id)
+    doc = load(path, entry_for(meta, old), doc_id)
     doc.path = key
     (report.changed if old is not None else report.added).append(doc_id)
     report.notes.extend(doc.notes)
     return doc
 
 
+def entry_for(meta: dict, old: Document | None) -> dict:
+    """The metadata a new or changed file is read with: its metadata.json entry, and the date
+    it was first added when an older version of it was indexed."""
+    entry = dict(meta)
+    if old is not None:
+        entry.setdefault("added", old.added)
+    return entry
+
+
 def update_index(settings: Settings, embedder, progress: Progress | None = None,
-                 _fail_after: str | None = None, forget: frozenset[str] = frozenset()) -> UpdateReport:
+                 _fail_after: str | None = None, forget: frozenset[str] = frozenset(),
+                 engine: str | object = "local") -> UpdateReport:
     """Bring ``settings.index_dir`` in line with ``settings.corpus_dir``; return what changed.
-    ``forget``: keys (``file_key``) of documents the user removed: not kept even if unreadable."""
+    ``forget``: keys (``file_key``) of documents the user removed: not kept even if unreadable.
+    ``engine``: "local" (this process), or "ray" / a ``ray_ingest.RayEngine`` (read, clean,
+    split and embed on Ray Data; the same index version is written)."""
     progress = progress or (lambda stage, done, total: None)
     report = UpdateReport()
+    ray = None
+    if engine != "local":
+        from .ray_ingest import ray_engine
+
+        ray = ray_engine(engine)  # checks the option and that Ray is installed before anything is read
     with store.write_lock(settings.index_dir):
         prev = _previous(settings, embedder)
-        docs, skipped = _read_corpus(settings, prev, report, progress, forget)
+        if ray is None:
+            docs, skipped = _read_corpus(settings, prev, report, progress, forget)
+        else:  # documents read on Ray, then put together here; embedder serves the vectors Ray computed
+            docs, skipped, embedder = ray.ingest(
+                settings, embedder, prev, progress, entry_for,
+                lambda load: _read_corpus(settings, prev, report, progress, forget, load))
         kept = {d.path for d in docs}
         report.removed = [d.doc_id for p, d in prev.documents.items() if p not in kept]
         if not docs:
