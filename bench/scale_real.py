@@ -476,7 +476,6 @@ def render(res: dict, check: dict, bm: dict | None, n: int, n_real: int, n_q: in
                      ["", "value"],
                      [["build s", f"{bm['build_s']:.0f}"],
                       ["score arrays in memory (CSC data + indices + indptr)", f"{bm['arrays'] / 2**20:,.0f} MB, {per:.0f} B / passage"],
-                      ["process RSS growth while building", f"{bm['rss_mb']:,.0f} MB"],
                       ["on disk", f"{bm['disk'] / 2**20:,.0f} MB, {bm['disk'] / bm['n']:.0f} B / passage"],
                       ["scoring (get_scores) p50 / p95 ms", f"{percentile(bm['score'], 50) * 1e3:.2f} / {percentile(bm['score'], 95) * 1e3:.2f}"],
                       ["top 50 by full sort (np.argsort, before) p50 / p95 ms", f"{percentile(bm['sort'], 50) * 1e3:.2f} / {percentile(bm['sort'], 95) * 1e3:.2f}"],
