@@ -8,7 +8,8 @@ words), so sizes beyond our corpus can be measured; the cost of encoding the que
 real model does not depend on corpus size and is measured in bench/latency.py.
 
 Per size: exact FAISS (IndexFlatIP) vs HNSW (``qa.index.vectors.build(kind="hnsw")``: M=32,
-efConstruction=80) with its recall@10 against exact search over an efSearch sweep; BM25 scoring;
+efConstruction=80, efSearch tuned at build to QA_RECALL_TARGET) with its recall@10 against exact
+search over an efSearch sweep (bench/scale_real.py measures the default kinds on real-like vectors); BM25 scoring;
 and the whole library path ``Searcher.ask`` (fusion, evidence test, highlight) with a stub
 embedder that returns the synthetic query vector. Memory: FAISS index bytes (serialised),
 BM25 on disk, and the process's resident memory after building everything for that size.
@@ -127,7 +128,7 @@ def measure(n: int, n_queries: int, seed: int = 0) -> dict:
     r["hnsw_bytes"] = _index_bytes(hnsw)
     default_ef = hnsw.hnsw.efSearch
     r["hnsw"] = {}
-    for ef in EF_SWEEP:
+    for ef in sorted(set(EF_SWEEP) | {default_ef}):  # the efSearch tuned at build, and the sweep
         hnsw.hnsw.efSearch = ef
         hnsw.search(queries[:5], 10)
         lat = _lat(lambda q: hnsw.search(q[None, :], CANDIDATES), queries)
@@ -207,7 +208,7 @@ def render(results: list[dict]) -> str:
     t2 = table(["passages", "HNSW efSearch", "p50 ms", "p95 ms", "recall@10 vs exact"], rows2)
     return (f"{len(results[0]['flat_lat'])} single queries per size, top {50} candidates (the library's depth). "
             "Searcher.ask excludes encoding the query (a stub returns its vector): add the encode time from the "
-            "latency section. BM25 is bm25s get_scores on its sparse index (cost follows the query terms' postings); Searcher.ask then sorts all N scores (np.argsort), which is most of its HNSW time at 1M. "
+            "latency section. BM25 is bm25s get_scores on its sparse index (cost follows the query terms' postings); Searcher.ask then takes the top 50 with np.argpartition (qa.index.lexical.top_k; a full np.argsort before issue 14 was most of its HNSW time at 1M). "
             "\"flat\" runs with FAISS's default OpenMP threads (2 here), \"1 thread\" with "
             "faiss.omp_set_num_threads(1), the library's setting since QA_THREADS (default 1): on a busy 2-core "
             "machine one query is faster on one thread.\n\n"

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..config import APPROXIMATE_ABOVE
+from ..config import APPROXIMATE_ABOVE, RECALL_TARGET
 from ..errors import IndexProblem
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def build_tuned(vectors: np.ndarray, kind: str, recall_target: float | None = No
     """``(index, params)``: the index of ``kind`` over ``vectors`` and how it is to be searched.
 
     IVF kinds are trained (k-means) on at most TRAIN_PER_CELL x nlist vectors drawn at random;
-    approximate kinds are then tuned (``tune``) when ``recall_target`` is given."""
+    approximate kinds are then tuned (``tune``) to ``recall_target`` (default RECALL_TARGET)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape
     index = _make(dim, kind, n)
@@ -187,7 +187,7 @@ def build_tuned(vectors: np.ndarray, kind: str, recall_target: float | None = No
         ivf.make_direct_map()  # rows can be read back (exact search over a few allowed rows)
     params = VectorParams(kind=kind, nlist=ivf.nlist if ivf is not None else 0)
     if kind != "flat":
-        params = tune(index, vectors, recall_target if recall_target is not None else 0.0, seed, params)
+        params = tune(index, vectors, RECALL_TARGET if recall_target is None else recall_target, seed, params)
     configure(index, params)
     return index, params
 
