@@ -326,8 +326,8 @@ def measure_bm25(n: int, real_tokens: list[list[str]], qtokens: list[list[str]])
             "score": score_lat, "sort": sort_lat, "top": top_lat}
 
 
-def calibrate(n: int) -> None:
-    """How much more often training questions miss than held-out corpus vectors, per nprobe
+def calibrate(n: int, kind: str = "ivf-sq8") -> None:
+    """How much more often training questions miss than held-out corpus vectors, per depth
     (what ``vectors.QUESTION_MISS_RATIO`` is fitted on); run after ``run`` has cached the vectors."""
     import faiss
 
@@ -339,17 +339,19 @@ def calibrate(n: int) -> None:
     flat = faiss.IndexFlatIP(v.shape[1])
     flat.add(v)
     _, truth = flat.search(q, 10)
-    index, _ = vectors.build_tuned(v, "ivf-sq8", None)
+    index, _ = vectors.build_tuned(v, kind, 0.0)
+    faiss.omp_set_num_threads(1)
     rows = np.sort(np.random.default_rng(1).choice(len(v), vectors.TUNE_QUERIES, replace=False))
     sample_truth = vectors._exact_top(v, v[rows], 11, rows)[:, :10]
-    for depth in (8, 16, 24, 32, 48, 64, 96):
-        vectors._set_depth(index, "ivf-sq8", depth)
+    depths = (8, 16, 24, 32, 48, 64, 96) if kind.startswith("ivf") else (32, 64, 96, 128, 192, 256, 384)
+    for depth in depths:
+        vectors._set_depth(index, kind, depth)
         _, found = index.search(v[rows], 11)
         found = np.array([[i for i in row if i != r][:10] for row, r in zip(found, rows)])
         rs = vectors._recall(found, sample_truth)
-        _, fq = index.search(q, 10)
-        rq = vectors._recall(fq, truth)
-        print(f"nprobe {depth}: corpus vectors {rs:.4f}, training questions {rq:.4f}, "
+        _, fq = index.search(q, 50)  # as the library asks (HNSW searches with max(efSearch, k))
+        rq = vectors._recall(fq[:, :10], truth)
+        print(f"{kind} depth {depth}: corpus vectors {rs:.4f}, training questions {rq:.4f}, "
               f"miss ratio {(1 - rq) / max(1e-9, 1 - rs):.2f}", flush=True)
 
 
@@ -370,7 +372,8 @@ def main(argv=None) -> None:
     real = np.load(CACHE / "real.npy")
     real_tokens = [json.loads(line) for line in (CACHE / "tokens.jsonl").read_text(encoding="utf-8").splitlines()]
     if args.stage == "calibrate":
-        calibrate(args.n)
+        for kind in args.kinds.split(","):
+            calibrate(args.n, kind)
         return
     queries, qtokens = real_queries(args.queries, seed=1)  # held out: QUESTION_MISS_RATIO came from train questions
     vecs, check = corpus_vectors(args.n, real)
@@ -462,8 +465,9 @@ def render(res: dict, check: dict, bm: dict | None, n: int, n_real: int, n_q: in
             f"The chosen index is the smallest depth whose recall@10 on 200 held-out corpus vectors reaches "
             f"{1 - (1 - target) / 5:.4f}, so that questions reach {target} (QA_RECALL_TARGET; training questions "
             "miss about 5 times as often as corpus vectors at 1M, `vectors.QUESTION_MISS_RATIO`, "
-            "`python -m bench.scale_real calibrate`), or where its recall levels off; found at build time and "
-            "recorded in the manifest. Filters (`--doc`): "
+            "`python -m bench.scale_real calibrate`), or where its recall levels off; for HNSW 4 times that "
+            "efSearch (`vectors.HNSW_DEPTH_FACTOR`: a graph finds its own nodes' neighbours far more easily than a "
+            "question's); found at build time and recorded in the manifest. Filters (`--doc`): "
             "a bitmap ID selector, nprobe widened by the share of rows allowed (a 1,000-passage document at 1M: "
             f"every cell, i.e. exact over its rows):\n\n{t2}\n\n"
             + table(["index", "build s", "process RSS growth MB while building"], build) + "\n\n"

@@ -93,7 +93,7 @@ def test_tuning_reaches_the_target_with_the_smallest_depth(corpus, kind):
     _, index, params = built(corpus, kind)
     assert params.kind == kind and params.target == 0.95 and params.sample == vectors.TUNE_QUERIES
     assert params.recall >= 0.95
-    depth = params.nprobe if kind == "ivf-sq8" else params.ef_search
+    depth = params.nprobe if kind == "ivf-sq8" else params.ef_search // vectors.HNSW_DEPTH_FACTOR
     ladder = vectors.NPROBE_LADDER if kind == "ivf-sq8" else vectors.EF_LADDER
     assert depth in ladder
     # fresh queries near the corpus (not the tuning sample) reach the target too
@@ -107,6 +107,7 @@ def test_tuning_reaches_the_target_with_the_smallest_depth(corpus, kind):
         assert again == params
         vectors._set_depth(index, kind, smaller)
         assert vectors.tune(index, corpus, 0.0, params=VectorParams(kind, params.nlist)).recall <= params.recall
+        vectors.configure(index, params)
 
 
 def test_an_unreachable_target_keeps_the_deepest_setting_and_says_so(corpus, caplog):
