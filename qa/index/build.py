@@ -266,7 +266,7 @@ def update_index(settings: Settings, embedder, progress: Progress | None = None,
         kept = {d.path for d in docs}
         report.removed = [d.doc_id for p, d in prev.documents.items() if p not in kept]
         if not docs:
-            raise BadInput(f"{settings.corpus_dir}: no readable .txt, .md or .html file to index; add some and "
+            raise BadInput(f"{settings.corpus_dir}: no readable .txt, .md, .html, .pdf or .docx file to index; add some and "
                            "run again" + (f" ({'; '.join(report.skipped)})" if report.skipped else ""))
         passages = [p for d in docs for p in d.passages]
         pvecs, report.embedded_passages = _embed_reusing([p.text for p in passages], prev.vectors, embedder,
