@@ -276,7 +276,7 @@ def update_index(settings: Settings, embedder, progress: Progress | None = None,
         report.documents, report.passages = len(docs), len(passages)
         kind = vectors.choose_kind(settings.index_kind, len(passages))
         manifest = manifest_for(settings, embedder, pvecs.shape[1], kind, docs, skipped)
-        if _unchanged(prev.manifest, manifest, report):
+        if _unchanged(prev.manifest, manifest, report, settings.recall_target):
             report.unchanged = True
             return report
         progress("write", 0, 1)
@@ -288,11 +288,20 @@ def update_index(settings: Settings, embedder, progress: Progress | None = None,
     return report
 
 
-def _unchanged(old: Manifest | None, new: Manifest, report: UpdateReport) -> bool:
-    """Nothing to write: same files, same content, same corpus folder and skipped files."""
+def _unchanged(old: Manifest | None, new: Manifest, report: UpdateReport, recall_target: float) -> bool:
+    """Nothing to write: same files, same content, same corpus folder and skipped files, and a
+    vector index of the kind asked for, tuned to the recall target asked for (QA_RECALL_TARGET)."""
     return (old is not None and not report.added and not report.changed and not report.removed
             and old.corpus_dir == new.corpus_dir and old.skipped == new.skipped
-            and old.documents == new.documents)
+            and old.documents == new.documents and old.index_kind == new.index_kind
+            and _tuned_for(old, recall_target))
+
+
+def _tuned_for(manifest: Manifest, recall_target: float) -> bool:
+    """Whether the manifest's vector index meets ``recall_target``: exact search always does; an
+    approximate index was tuned to its recorded target (an index from before tuning has none)."""
+    params = vectors.VectorParams.from_json(manifest.vector_index)
+    return manifest.index_kind == "flat" or params.target == recall_target
 
 
 def _embed_reusing(texts: list[str], cache: dict[str, np.ndarray], embedder,

@@ -35,6 +35,20 @@ def test_first_build_embeds_every_passage_once(fake_settings, fake_embedder):
     assert fake_embedder.encoded <= n_texts(engine.documents) + report.passages
 
 
+def test_another_index_kind_or_recall_target_rebuilds_the_vector_index_only(fake_settings, fake_embedder):
+    update_index(fake_settings, fake_embedder)
+    hnsw = fake_settings.with_(index_kind="hnsw")
+    report = update_index(hnsw, fake_embedder)
+    assert not report.unchanged and (report.embedded_passages, report.embedded_sentences) == (0, 0)
+    manifest = Engine.open(hnsw, embedder=fake_embedder, build=False).manifest
+    assert manifest.index_kind == "hnsw" and manifest.vector_index["target"] == hnsw.recall_target
+    assert update_index(hnsw, fake_embedder).unchanged
+    stricter = hnsw.with_(recall_target=0.99)
+    assert not update_index(stricter, fake_embedder).unchanged
+    assert update_index(stricter, fake_embedder).unchanged
+    assert not update_index(fake_settings, fake_embedder).unchanged, "back to exact search"
+
+
 def test_second_update_with_nothing_changed_embeds_nothing(fake_settings, fake_embedder):
     update_index(fake_settings, fake_embedder)
     folder = store.live_version(fake_settings.index_dir)
