@@ -89,7 +89,11 @@ _ROLE_BEFORE = re.compile(r"(?:\b(?:code\s+)?name|\b([A-Za-z]+)\.?)\s+$")
 #: An appositive after a name: a bracket's content, or the comma segment that follows.
 _APPOSITIVE = re.compile(r"\s*(?:\[([^\]]{0,80})\]|\(([^)]{0,80})\)|,\s*([^,;:“”()\[\]]{0,80}))")
 
-_lock = threading.Lock()
+#: A spaCy pipeline is not documented as thread-safe: one call at a time, for every user of it.
+lock = threading.Lock()
+#: Components the names do not need: tok2vec, parser (for coordination) and ner are used; the
+#: tagger and its attribute ruler would cost a quarter of the time.
+NAMES_DISABLE = ["tagger", "attribute_ruler"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,8 @@ def verify_model(folder: Path) -> None:
 
 @lru_cache(maxsize=1)
 def load_model():
-    """The verified spaCy pipeline (loaded once per process; about 1 s)."""
+    """The verified spaCy pipeline (loaded once per process; about 1 s), shared by the ledger's
+    names and the topics' key phrases under ``lock``."""
     try:
         import spacy
     except ImportError as exc:
@@ -137,8 +142,9 @@ def load_model():
     folder = model_dir()
     verify_model(folder)
     log.info("loading the names model from %s", folder)
-    # only tok2vec, parser (for coordination) and ner are used: the rest would cost a quarter of the time
-    return spacy.load(folder, exclude=["tagger", "attribute_ruler", "lemmatizer"])
+    # loaded once for the names and the topics' noun chunks (qa.analysis.phrases); each use runs
+    # only the components it needs (NAMES_DISABLE, phrases.PHRASES_DISABLE)
+    return spacy.load(folder, exclude=["lemmatizer"])
 
 
 def _role_before(text: str, start: int) -> bool:
@@ -217,8 +223,8 @@ def _find_names_cached(key, text: str) -> tuple[tuple[Name, ...], ...]:
 
 def _find_names(text: str, spans: list[tuple[int, int]], rules: bool) -> list[list[Name]]:
     nlp = load_model()
-    with _lock:  # a spaCy pipeline is not documented as thread-safe
-        docs = list(nlp.pipe([text[s:e] for s, e in spans], batch_size=64))
+    with lock:
+        docs = list(nlp.pipe([text[s:e] for s, e in spans], batch_size=64, disable=NAMES_DISABLE))
     out: list[list[Name]] = []
     for (s0, _), doc in zip(spans, docs):
         names = []

@@ -1,7 +1,7 @@
 """Key phrases that name a topic: 2-4 word noun phrases of the documents' own text.
 
-1. Candidates: the noun chunks of spaCy's dependency parse (the verified ``en_core_web_sm`` of
-   ``qa.analysis.names``), trimmed of leading determiners, pronouns, numbers and stop words and of
+1. Candidates: the noun chunks of spaCy's dependency parse (the verified ``en_core_web_sm`` that
+   ``qa.analysis.names`` loads, shared), trimmed of leading determiners, pronouns, numbers and stop words and of
    a trailing possessive, kept when 2 to 4 words remain of which at least two are search terms
    ("partial mobilisation", "Kharkiv Province", "the inner circle" -> "inner circle"). Each is a
    span of the document: ``text[start:end] == phrase``. Occurrences are grouped by their search
@@ -21,16 +21,15 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from ..index.table import PassageTable
 from ..text import stopwords, tokenize
 from ..types import TextSpan
+from . import names
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,8 @@ _TRIM_LEAD_POS = _TRIM_POS | {"ADV", "INTJ"}
 VAGUE_HEADS = frozenset(
     "day days week weeks month months year years time times period moment lot lots thing things way ways "
     "bit part kind sort number case fact point end start beginning today".split())
-_lock = threading.Lock()
+#: Noun chunks need the tagger, its attribute ruler and the parser, not the recogniser.
+PHRASES_DISABLE = ["ner"]
 
 
 @dataclass(frozen=True)
@@ -58,18 +58,6 @@ class Occurrence:
     key: tuple[str, ...]  # its search terms, sorted: the phrase it belongs to
     row: int  # passage row in the table
     sentence: int  # index into table.sentence_vecs (-1: the passage has no sentence spans)
-
-
-@lru_cache(maxsize=1)
-def load_parser():
-    """The verified spaCy pipeline with tagger and parser (noun chunks), without the recogniser."""
-    import spacy
-
-    from .names import model_dir, verify_model
-
-    folder = model_dir()
-    verify_model(folder)
-    return spacy.load(folder, exclude=["ner", "lemmatizer", "senter"])
 
 
 def _trimmed(chunk) -> tuple[int, int] | None:
@@ -100,9 +88,9 @@ def occurrences(table: PassageTable) -> list[Occurrence]:
     rows = list(range(len(table.passages)))
     if not rows:
         return []
-    with _lock:  # one parse at a time: the pipeline is shared by threads of the app
-        nlp = load_parser()
-        parsed = list(nlp.pipe([table.passages[r].text for r in rows], batch_size=64))
+    nlp = names.load_model()  # the ledger's verified pipeline, loaded once
+    with names.lock:
+        parsed = list(nlp.pipe([table.passages[r].text for r in rows], batch_size=64, disable=PHRASES_DISABLE))
     out = []
     for r, doc in zip(rows, parsed):
         p = table.passages[r]
