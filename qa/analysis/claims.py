@@ -116,9 +116,6 @@ class Vocabulary:
         common = frozenset(t for t, c in name_df.items() if c / n >= COMMON_NAME_SHARE)
         return cls(idf, common, n)
 
-    def weight(self, terms) -> float:
-        return sum(self.idf.get(t, 0.0) for t in terms)
-
 
 def _name_terms(text: str) -> set[str]:
     """The search terms of what a text names (capitalised words after its first, acronyms)."""
@@ -156,17 +153,10 @@ def ratio_margin(sim: np.ndarray, k: int = MARGIN_K) -> np.ndarray:
     return sim / np.maximum(denom, 1e-6)
 
 
-def distinctive_share(a: Unit, b: Unit, vocabulary: Vocabulary) -> float:
-    """IDF-weighted share of the lighter side's terms that both sentences use (0..1)."""
-    lighter = min(vocabulary.weight(a.terms), vocabulary.weight(b.terms))
-    if lighter <= 0:
-        return 0.0
-    return min(1.0, vocabulary.weight(a.terms & b.terms) / lighter)
-
-
 def distinctive_shares(ux: list[Unit], uy: list[Unit], vocabulary: Vocabulary) -> np.ndarray:
-    """``distinctive_share`` of every pair at once: IDF-weighted term incidence matrices, so that
-    fifty documents' sentences are compared in a second, not a Python loop per pair."""
+    """For every pair (x, y): the IDF-weighted share of the lighter side's terms that both
+    sentences use (0..1; 0 when either has no weight). Computed with IDF-weighted term incidence
+    matrices, so that fifty documents' sentences are compared in a second."""
     from scipy import sparse
 
     index: dict[str, int] = {}
