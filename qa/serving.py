@@ -7,7 +7,6 @@ index and model load while Gradio (about 3 s of imports here) is still loading.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
@@ -21,10 +20,7 @@ def _default_settings() -> Settings:
     """Settings from the environment; with no QA_CORPUS_DIR, the corpus the index was built from."""
     from .index import remembered_corpus
 
-    settings = Settings()
-    if os.environ.get("QA_CORPUS_DIR"):
-        return settings
-    settings, note = remembered_corpus(settings)
+    settings, note = remembered_corpus(Settings())
     if note:
         log.warning(note)
     return settings

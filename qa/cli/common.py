@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import json
 import math
-import os
 import re
 import sys
 import time
@@ -39,7 +38,7 @@ def settings_from(args) -> Settings:
     for flag, value in (("--corpus", args.corpus), ("--index", args.index), ("--model", args.model)):
         check_path(flag, value)
     settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
-    if args.corpus is None and not os.environ.get("QA_CORPUS_DIR"):
+    if args.corpus is None:
         settings, note = remembered_corpus(settings)
         if note:
             print(visible(f"note: {note}"), file=sys.stderr)

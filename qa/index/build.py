@@ -10,6 +10,7 @@ run with nothing changed embeds nothing.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -119,10 +120,13 @@ def remembered_corpus(settings: Settings) -> tuple[Settings, str | None]:
     """``settings`` with the corpus folder its index was built from, and a note saying so, when
     that folder is not the one the settings name and still exists.
 
-    Call it only when the user named no corpus folder (no --corpus, no QA_CORPUS_DIR): then
+    Call it only when the caller named no corpus folder (no --corpus); a folder set in
+    QA_CORPUS_DIR counts as named, and the settings are returned as they are. Then
     ``qa --index I index mydocs`` followed by ``qa --index I docs`` keeps searching mydocs instead
     of rebuilding I from the default folder and dropping what it held.
     """
+    if os.environ.get("QA_CORPUS_DIR"):
+        return settings, None
     try:
         folder = store.live_version(settings.index_dir)
         manifest = store.read_manifest(folder) if folder else None
