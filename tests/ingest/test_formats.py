@@ -44,6 +44,14 @@ def one_line(exc) -> str:
     return msg
 
 
+def refusal(path, data: bytes) -> str:
+    """Write ``data`` to ``path`` and return the one-line refusal of reading it."""
+    path.write_bytes(data)
+    with pytest.raises(BadInput) as err:
+        load_document(path)
+    return one_line(err.value)
+
+
 def check_offsets(doc) -> None:
     """The product's invariant on a read document: every block and sentence is a slice of its text."""
     for b in doc.blocks:
@@ -111,32 +119,20 @@ def _truncated() -> bytes:
     ("fake.pdf", lambda: b"Just some text pretending to be a PDF.", ["not a PDF"]),
 ])
 def test_pdf_refusals_are_one_line(tmp_path, name, data, words):
-    path = tmp_path / name
-    path.write_bytes(data())
-    with pytest.raises(BadInput) as err:
-        load_document(path)
-    msg = one_line(err.value)
+    msg = refusal(tmp_path / name, data())
     assert name in msg and all(w in msg for w in words), msg
 
 
 def test_pdf_page_limit_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(pdf_module, "MAX_PDF_PAGES", 2)
-    path = tmp_path / "long.pdf"
-    path.write_bytes(pdf_bytes(REPORT))
-    with pytest.raises(BadInput) as err:
-        load_document(path)
-    assert "3 pages is over the 2-page limit" in one_line(err.value)
+    assert "3 pages is over the 2-page limit" in refusal(tmp_path / "long.pdf", pdf_bytes(REPORT))
 
 
 def test_pdf_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
     from qa.ingest import readers
 
     monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1000)
-    path = tmp_path / "big.pdf"
-    path.write_bytes(pdf_bytes(REPORT))
-    with pytest.raises(BadInput) as err:
-        load_document(path)
-    assert "limit" in one_line(err.value)
+    assert "limit" in refusal(tmp_path / "big.pdf", pdf_bytes(REPORT))
 
 
 # -- DOCX --------------------------------------------------------------------------------------------
@@ -163,21 +159,13 @@ def test_docx_paragraphs_title_table_and_no_header(tmp_path):
      ["damaged"]),
 ])
 def test_docx_refusals_are_one_line(tmp_path, name, data, words):
-    path = tmp_path / name
-    path.write_bytes(data())
-    with pytest.raises(BadInput) as err:
-        load_document(path)
-    msg = one_line(err.value)
+    msg = refusal(tmp_path / name, data())
     assert name in msg and all(w in msg for w in words), msg
 
 
 def test_docx_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(word_module, "MAX_UNPACKED_BYTES", 2000)
-    path = tmp_path / "bomb.docx"
-    path.write_bytes(docx_bytes())
-    with pytest.raises(BadInput) as err:
-        load_document(path)
-    assert "unpacks to over" in one_line(err.value)
+    assert "unpacks to over" in refusal(tmp_path / "bomb.docx", docx_bytes())
 
 
 def _zip(parts: dict) -> bytes:
