@@ -246,8 +246,12 @@ def test_html_in_a_document_renders_as_text(page, app_server, tmp_path):
     col = heat.evaluate("gd => gd.data[0].x.length - 1")  # the newest document is the last column
     shown = []
     for row in range(heat.evaluate("gd => gd.data[0].y.length")):
-        shown.append(heat.evaluate("(gd, [i, j]) => { Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: [i, j]}]);"
-                                   " return gd.querySelector('.hoverlayer').textContent; }", [row, col]))
+        # plotly throttles hover calls (50 ms): wait until the label is this row's before reading it
+        topic = heat.evaluate("(gd, [i, j]) => { Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: [i, j]}]);"
+                              " return gd.data[0].y[i].split(' ')[0] + ' ·'; }", [row, col])
+        page.wait_for_function("([sel, want]) => (document.querySelector(sel + ' .hoverlayer')"
+                               "?.textContent || '').startsWith(want)", arg=["#qa-ov-heatmap", topic])
+        shown.append(heat.evaluate("gd => gd.querySelector('.hoverlayer').textContent"))
         assert_plot_inert(page, "#qa-ov-heatmap")
     flat = ["".join(t.split()) for t in shown]  # a label's lines are separate <tspan>s, wrapped at spaces
     assert any("".join(p.split()) in t for t in flat for p in PAYLOADS), shown
