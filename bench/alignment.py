@@ -18,7 +18,7 @@ from sklearn.metrics import roc_auc_score
 from bench.common import DEV_DATA, SQUAD, table, temp_project, write_section
 from qa import Engine, Settings
 from qa.analysis.alignment import align
-from qa.analysis.claims import MIN_EVIDENCE
+from qa.analysis.claims import MIN_EVIDENCE, Vocabulary, distinctive_shares, units_of
 from qa.analysis.topics import doc_labels
 from qa.eval.alignment import score_alignment
 from qa.text import read_jsonl
@@ -50,6 +50,55 @@ def answer_model_status(engine, al, min_words: int = 5):
             cps.append(replace(c, status="shared" if any(a.answered for a in answers) else "only"))
         rows.append(replace(r, counterparts=tuple(cps)))
     return replace(al, paragraphs=tuple(rows)), confidence
+
+
+def best_threshold(y: np.ndarray, score: np.ndarray) -> float:
+    """The best balanced accuracy any single threshold on ``score`` reaches on labels ``y``: a
+    ceiling fitted on the labels themselves, not a figure to ship."""
+    best = 0.0
+    for t in np.unique(score):
+        pred = score >= t
+        best = max(best, (pred[y].mean() + (~pred[~y]).mean()) / 2)
+    return float(best)
+
+
+def all_but_the_top(v: np.ndarray, pool: np.ndarray, d: int) -> np.ndarray:
+    """Vectors minus the pool's mean and its ``d`` top principal directions, re-normalised
+    (Mu & Viswanath 2018): what every sentence of two articles about one war shares is removed."""
+    mu = pool.mean(axis=0)
+    w = v - mu
+    if d:
+        top = np.linalg.svd(pool - mu, full_matrices=False)[2][:d]
+        w = w - (w @ top.T) @ top
+    return w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
+
+
+def signal_ceilings(tbl, ids: dict[str, str], gold: list[dict]) -> list[list[str]]:
+    """Each labelled paragraph scored by its best claim's best counterpart in the other document,
+    with the sentence vectors raw or post-processed (all-but-the-top): AUROC, and the best balanced
+    accuracy a threshold fitted on these very labels could reach."""
+    vocabulary = Vocabulary.of(tbl)
+    (doc,), (other,) = {ids[g["doc"]] for g in gold}, {ids[g["other"]] for g in gold}
+    ux, vx, rx = units_of(tbl, doc, vocabulary)
+    uy, vy, _ = units_of(tbl, other, vocabulary)
+    keep = [j for j, u in enumerate(uy) if u.is_claim]
+    uy, vy = [uy[j] for j in keep], vy[keep]
+    share = distinctive_shares(ux, uy, vocabulary)
+    paragraph = np.array([tbl.passages[r].paragraph for r in rx])
+    claim = np.array([u.is_claim for u in ux])
+    y = np.array([g["label"] == "shared" for g in gold])
+    pool = np.vstack([vx, vy]).astype(np.float64)
+    rows = []
+    for name, d in (("raw (shipped)", None), ("centred", 0), ("centred, top 1 direction removed", 1),
+                    ("centred, top 2 removed", 2), ("centred, top 3 removed", 3)):
+        px, py = (vx, vy) if d is None else (all_but_the_top(vx.astype(np.float64), pool, d),
+                                             all_but_the_top(vy.astype(np.float64), pool, d))
+        sim = px @ py.T
+        for what, m in (("cosine", sim), ("cosine + distinctive share", sim + share)):
+            best = m.max(axis=1)
+            score = np.array([best[(paragraph == int(g["paragraph"])) & claim].max() for g in gold])
+            rows.append([name, what, f"{roc_auc_score(y, score):.3f}", f"{best_threshold(y, score):.3f}"])
+    return rows
 
 
 def squad_false_shared(paragraphs: int = 6) -> tuple[float, int]:
@@ -99,6 +148,7 @@ def main() -> None:
         s = score_alignment(align(tbl, labels, float(t)), gold, ids)
         sweep.append(f"{t:.3f}: {s.balanced_accuracy:.3f}")
     false_rate, n_pairs = squad_false_shared()
+    ceilings = signal_ceilings(tbl, ids, gold)
     detail = score_alignment(al, gold, ids)
     per = ", ".join(f"¶{r.paragraph} {r.label}→{r.predicted}" for r in detail.rows if not r.correct)
     body = (f"Side {side} ({len(gold)} labelled paragraphs, `{args.labels.name}`).\n\n"
@@ -108,6 +158,15 @@ def main() -> None:
             + f"\n\nUnrelated documents (first 6 paragraphs of each of the 48 SQuAD dev articles): "
             f"{false_rate:.1%} of {n_pairs:,} (paragraph, other article) pairs called shared or partly shared, "
             "all of them false (the thresholds were chosen under a 2% cap)."
+            + "\n\nHow far the signals can go: each labelled paragraph scored by its best claim's best "
+            "counterpart, the vectors raw or post-processed (all-but-the-top, Mu & Viswanath 2018: remove "
+            "what every sentence of the corpus shares). The last column is a ceiling fitted on these "
+            "labels themselves, not a figure to ship; with 17 labels one paragraph moves AUROC by 0.02-0.08.\n\n"
+            + table(["vectors", "score", "AUROC", "best balanced accuracy of any threshold"], ceilings)
+            + f"\n\nThe best ceiling, {max(float(r[3]) for r in ceilings):.3f}, is under the issue's 0.90 even fitted "
+            "on the labels it would be scored on: these signals say how close and how specific two sentences "
+            "are, not whether they make the same claim. Post-processing is not adopted: its gain over the "
+            "shipped rule is at most one paragraph of 17, found by trying variants on those 17."
             + f"\n\nEvidence threshold swept (balanced accuracy): {'; '.join(sweep)}.\n\n"
             f"Wrong with the shipped threshold: {per or 'none'}.")
     write_section(f"alignment-{side.lower()}", f"Claim-level alignment, side {side}", body,
