@@ -11,7 +11,7 @@ import numpy as np
 
 from ..index.table import PassageTable
 from ..types import TextSpan
-from .claims import MIN_EVIDENCE, SentencePair, Vocabulary, sentence_pairs, units_of
+from .claims import MIN_EVIDENCE, SentencePair, Vocabulary, sentence_pairs, term_matrix, units_of
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,7 @@ def align(table: PassageTable, labels: dict[str, str], min_evidence: float = MIN
     vecs = {d: table.passage_vecs[r] for d, r in rows.items()}
     vocabulary = Vocabulary.of(table)
     units = {d.doc_id: units_of(table, d.doc_id, vocabulary) for d in docs}
+    terms = {d: term_matrix(u[0], vocabulary) for d, u in units.items()}
     bars: dict[tuple[str, str], Bar] = {}
     matrices = {}
     for i, x in enumerate(docs):
@@ -230,7 +231,8 @@ def align(table: PassageTable, labels: dict[str, str], min_evidence: float = MIN
                 continue
             uy, vy, _ = units[y.doc_id]
             by_row: dict[int, list[SentencePair]] = {}
-            for row, pair in zip(rx, sentence_pairs(ux, vx, uy, vy, vocabulary, min_evidence)):
+            found = sentence_pairs(ux, vx, uy, vy, vocabulary, min_evidence, (terms[x.doc_id], terms[y.doc_id]))
+            for row, pair in zip(rx, found):
                 by_row.setdefault(row, []).append(pair)
             pairs[x.doc_id][y.doc_id] = by_row
 

@@ -31,6 +31,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -116,6 +117,16 @@ class Vocabulary:
         common = frozenset(t for t, c in name_df.items() if c / n >= COMMON_NAME_SHARE)
         return cls(idf, common, n)
 
+    @cached_property
+    def columns(self) -> dict[str, int]:
+        """A column for every term with an IDF (the terms of :func:`term_matrix`)."""
+        return {t: i for i, t in enumerate(self.idf)}
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """The IDF of each column."""
+        return np.fromiter(self.idf.values(), dtype=np.float64, count=len(self.idf))
+
 
 def _name_terms(text: str) -> set[str]:
     """The search terms of what a text names (capitalised words after its first, acronyms)."""
@@ -153,28 +164,30 @@ def ratio_margin(sim: np.ndarray, k: int = MARGIN_K) -> np.ndarray:
     return sim / np.maximum(denom, 1e-6)
 
 
-def distinctive_shares(ux: list[Unit], uy: list[Unit], vocabulary: Vocabulary) -> np.ndarray:
-    """For every pair (x, y): the IDF-weighted share of the lighter side's terms that both
-    sentences use (0..1; 0 when either has no weight). Computed with IDF-weighted term incidence
-    matrices, so that fifty documents' sentences are compared in a second."""
+def term_matrix(units: list[Unit], vocabulary: Vocabulary):
+    """Sentences x the vocabulary's terms (a SciPy CSR matrix): 1 where a sentence uses a term.
+    Built once per document, so that comparing fifty documents pair by pair reuses it."""
     from scipy import sparse
 
-    index: dict[str, int] = {}
-    for u in (*ux, *uy):
-        for t in u.terms:
-            index.setdefault(t, len(index))
-    idf = np.array([vocabulary.idf.get(t, 0.0) for t in index], dtype=np.float64)
+    cols = vocabulary.columns
+    pairs = [(i, cols[t]) for i, u in enumerate(units) for t in u.terms if t in cols]
+    rows, columns = (np.array(x, dtype=np.int64) for x in zip(*pairs)) if pairs else (np.zeros(0, int),) * 2
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(units), len(cols)))
 
-    def incidence(units):
-        rows = [i for i, u in enumerate(units) for _ in u.terms]
-        cols = [index[t] for u in units for t in u.terms]
-        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(units), len(index)))
 
-    bx, by = incidence(ux), incidence(uy)
-    both = np.asarray((bx.multiply(idf)) @ by.T.toarray()) if len(index) else np.zeros((len(ux), len(uy)))
-    wx, wy = bx @ idf, by @ idf
+def shares(mx, my, vocabulary: Vocabulary) -> np.ndarray:
+    """:func:`distinctive_shares` from two :func:`term_matrix` results."""
+    idf = vocabulary.weights
+    both = (mx.multiply(idf[None, :]).tocsr() @ my.T).toarray() if idf.size else np.zeros((mx.shape[0], my.shape[0]))
+    wx, wy = mx @ idf, my @ idf
     lighter = np.minimum(wx[:, None], wy[None, :])
     return np.where(lighter > 0, np.minimum(1.0, both / np.where(lighter > 0, lighter, 1.0)), 0.0)
+
+
+def distinctive_shares(ux: list[Unit], uy: list[Unit], vocabulary: Vocabulary) -> np.ndarray:
+    """For every pair (x, y): the IDF-weighted share of the lighter side's terms that both
+    sentences use (0..1; 0 when either has no weight), with IDF-weighted term incidence matrices."""
+    return shares(term_matrix(ux, vocabulary), term_matrix(uy, vocabulary), vocabulary)
 
 
 def conflict(a: Unit, b: Unit) -> str:
@@ -187,15 +200,16 @@ def conflict(a: Unit, b: Unit) -> str:
 
 
 def sentence_pairs(ux: list[Unit], vx: np.ndarray, uy: list[Unit], vy: np.ndarray, vocabulary: Vocabulary,
-                   min_evidence: float = MIN_EVIDENCE) -> list[SentencePair]:
+                   min_evidence: float = MIN_EVIDENCE, terms: tuple | None = None) -> list[SentencePair]:
     """Each sentence of X with its counterpart in Y (the claim of Y with the most evidence) and
-    the verdict."""
+    the verdict. ``terms``: the two documents' :func:`term_matrix`, when already built."""
     claims_y = [j for j, u in enumerate(uy) if u.is_claim]
     if not ux or not claims_y:
         return []
-    uy, vy = [uy[j] for j in claims_y], vy[claims_y]
+    mx, my = terms or (term_matrix(ux, vocabulary), term_matrix(uy, vocabulary))
+    uy, vy, my = [uy[j] for j in claims_y], vy[claims_y], my[claims_y]
     sim = vx @ vy.T
-    share = distinctive_shares(ux, uy, vocabulary)
+    share = shares(mx, my, vocabulary)
     evidence = sim + share
     margin = ratio_margin(sim)
     best_y, best_x = evidence.argmax(axis=1), evidence.argmax(axis=0)
