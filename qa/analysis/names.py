@@ -28,6 +28,7 @@ import importlib.util
 import logging
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -94,6 +95,8 @@ lock = threading.Lock()
 #: Components the names do not need: tok2vec, parser (for coordination) and ner are used; the
 #: tagger and its attribute ruler would cost a quarter of the time.
 NAMES_DISABLE = ["tagger", "attribute_ruler"]
+#: Paragraphs parsed inside ``parse_once()`` on this thread (text -> spaCy Doc); None outside it.
+_shared = threading.local()
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,35 @@ def load_model():
     # loaded once for the names and the topics' noun chunks (qa.analysis.phrases); each use runs
     # only the components it needs (NAMES_DISABLE, phrases.PHRASES_DISABLE)
     return spacy.load(folder, exclude=["lemmatizer"])
+
+
+@contextmanager
+def parse_once():
+    """Within this block, on this thread, a text is parsed once by the whole pipeline and every
+    later :func:`parse` of it reuses that parse: the overview's key phrases and its ledger read the
+    same paragraphs (tok2vec and parser would otherwise run twice). The parses are dropped at exit."""
+    outer = getattr(_shared, "docs", None)
+    _shared.docs = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _shared.docs = outer
+
+
+def parse(texts: list[str], disable: list[str]) -> list:
+    """Each text parsed by the verified pipeline without the ``disable`` components; inside
+    :func:`parse_once`, by the whole pipeline, once per distinct text."""
+    nlp = load_model()
+    shared = getattr(_shared, "docs", None)
+    if shared is None:
+        with lock:
+            return list(nlp.pipe(texts, batch_size=64, disable=disable))
+    todo = [t for t in dict.fromkeys(texts) if t not in shared]
+    with lock:
+        for t, doc in zip(todo, nlp.pipe(todo, batch_size=64)):
+            doc.tensor = doc.tensor[:0]  # the token vectors are not read again: keep the memory low
+            shared[t] = doc
+    return [shared[t] for t in texts]
 
 
 def _role_before(text: str, start: int) -> bool:
@@ -222,9 +254,7 @@ def _find_names_cached(key, text: str) -> tuple[tuple[Name, ...], ...]:
 
 
 def _find_names(text: str, spans: list[tuple[int, int]], rules: bool) -> list[list[Name]]:
-    nlp = load_model()
-    with lock:
-        docs = list(nlp.pipe([text[s:e] for s, e in spans], batch_size=64, disable=NAMES_DISABLE))
+    docs = parse([text[s:e] for s, e in spans], NAMES_DISABLE)
     out: list[list[Name]] = []
     for (s0, _), doc in zip(spans, docs):
         names = []

@@ -20,6 +20,7 @@ from ..index.manifest import Manifest
 from ..index.store import IndexVersion, read_extra, write_extra
 from ..index.table import PassageTable
 from ..types import TextSpan
+from . import names
 from .alignment import Alignment, align
 from .claims import SentencePair
 from .ledger import Ledger, build_ledger
@@ -79,8 +80,9 @@ def compute_overview(table: PassageTable, n_topics: int | None = None) -> Overvi
     labels = doc_labels([d.doc_id for d in docs])
     infos = tuple(DocInfo(d.doc_id, labels[d.doc_id], d.title, d.source, len(d.passages)) for d in docs)
     alignment = align(table, labels)
-    topics = build_topic_map(table, n_topics, labels)
-    ledger = build_ledger(docs)
+    with names.parse_once():  # the topics' key phrases and the ledger read the same paragraphs
+        topics = build_topic_map(table, n_topics, labels)
+        ledger = build_ledger(docs)
     return Overview(infos, alignment, topics, ledger, time.perf_counter() - t0)
 
 

@@ -88,9 +88,8 @@ def occurrences(table: PassageTable) -> list[Occurrence]:
     rows = list(range(len(table.passages)))
     if not rows:
         return []
-    nlp = names.load_model()  # the ledger's verified pipeline, loaded once
-    with names.lock:
-        parsed = list(nlp.pipe([table.passages[r].text for r in rows], batch_size=64, disable=PHRASES_DISABLE))
+    # the ledger's verified pipeline, loaded once (and, inside names.parse_once, parsing once)
+    parsed = names.parse([table.passages[r].text for r in rows], PHRASES_DISABLE)
     out = []
     for r, doc in zip(rows, parsed):
         p = table.passages[r]

@@ -156,3 +156,22 @@ def test_a_changed_model_file_is_refused(tmp_path):
     cfg.unlink()
     with pytest.raises(ModelProblem, match="missing"):
         verify_model(copy)
+
+
+def test_parse_once_parses_a_text_once_and_forgets_it_after(docs):
+    """The overview's key phrases and ledger read the same paragraphs: inside ``parse_once`` the
+    second reader gets the first one's parse (with both readers' annotations), outside it a new one."""
+    from qa.analysis.names import NAMES_DISABLE, parse, parse_once
+    from qa.analysis.phrases import PHRASES_DISABLE
+
+    texts = [p.text for p in docs[0].passages[:3]]
+    with parse_once():
+        first = parse(texts, PHRASES_DISABLE)
+        again = parse(texts[::-1], NAMES_DISABLE)
+        assert [id(d) for d in again] == [id(d) for d in first[::-1]]
+        assert any(d.ents for d in first) and all(d.has_annotation("DEP") for d in first)
+        assert all(d.has_annotation("TAG") for d in again)
+    after = parse(texts, NAMES_DISABLE)
+    assert all(a is not b for a, b in zip(after, first))
+    assert not any(d.has_annotation("TAG") for d in after)  # outside: only what the caller needs
+    assert [d.text for d in after] == texts
