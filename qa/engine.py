@@ -15,7 +15,7 @@ from .index.embed import Embedder
 from .index.encoders import embedder_for
 from .index.manifest import Manifest
 from .ingest import add_files, add_url, corpus_files
-from .ingest.corpus import file_key
+from .ingest.corpus import Original, file_key, original_file
 from .search import second_stage
 from .search.compare import compare
 from .search.retrieve import Searcher
@@ -151,6 +151,11 @@ class Engine:
         """Fetch a web page (or PDF, DOCX) into the corpus folder and index it (``qa.ingest.url``)."""
         add_url(self.settings.corpus_dir, url)
         return self.refresh(progress)
+
+    def original(self, doc_id: str) -> Original:
+        """A document's original file (PDF, DOCX, HTML, ...) from the corpus folder, while it is
+        still the file that was indexed (``qa.ingest.corpus.original_file``)."""
+        return original_file(self.settings.corpus_dir, self.document(doc_id))
 
     def remove(self, doc_id: str, progress: Progress | None = None) -> UpdateReport:
         """Delete a document's file from the corpus folder and drop it from the index.

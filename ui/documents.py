@@ -123,10 +123,10 @@ class Handlers:
         if focus is not None and not (0 <= focus[0] < focus[1] <= n):
             focus = None
         highlight = [(s, e) for s, e in highlight if 0 <= s < e <= n]
-        return reader_html(doc, focus, highlight), gr.Dropdown(value=doc_id), gr.Tabs(selected="documents")
+        return reader_html(doc, focus, highlight, original=True), gr.Dropdown(value=doc_id), gr.Tabs(selected="documents")
 
     def on_pick(self, doc_id):
-        return reader_html(self.holder.get().document(doc_id)) if doc_id else EMPTY_READER
+        return reader_html(self.holder.get().document(doc_id), original=True) if doc_id else EMPTY_READER
 
     def on_upload(self, files, selected, progress=gr.Progress()):
         if not files:

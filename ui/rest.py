@@ -14,19 +14,25 @@ Every refusal is JSON with a one-line ``"error"``, checked in this order:
 - ``400``: the library's errors (the same one line the CLI prints): an empty or too long
   question, one with nothing to search for or not valid text, ``top_k`` out of range, an
   unknown document id. Repeated document ids are searched once.
+
+``GET /api/documents/{doc_id}/original`` returns a document's original file from the corpus
+folder (what the reader's "open the original" link opens), or ``404`` with a one-line ``"error"``
+when the id is unknown or the file is gone or changed since it was indexed.
 """
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException
 
 from qa import DEFAULT_TOP_K, QAError
+from qa.present.links import ORIGINAL_ROUTE
 from qa.serving import LazyEngine
 
 #: The largest request body read, in bytes: a question of the longest length the library takes,
@@ -114,7 +120,7 @@ class CheckedRoute(APIRoute):
 
 
 def add_routes(app: FastAPI, holder: LazyEngine) -> FastAPI:
-    """The two endpoints on ``app``; plain ``def``s, so FastAPI runs them on its thread pool."""
+    """The endpoints on ``app``; plain ``def``s, so FastAPI runs them on its thread pool."""
     router = APIRouter(route_class=CheckedRoute)
 
     @app.exception_handler(QAError)
@@ -128,6 +134,23 @@ def add_routes(app: FastAPI, holder: LazyEngine) -> FastAPI:
     @router.post("/api/compare")
     def compare(body: CompareRequest) -> dict:
         return holder.get().compare(body.topic, body.doc_ids).to_json()
+
+    @app.get(ORIGINAL_ROUTE)
+    def original(doc_id: str) -> Response:
+        """A document's original file from the corpus folder (the reader's "open the original").
+        A PDF opens in the browser; anything else is a download, and never runs as a page of this
+        app: HTML from a document is the document's, not ours (sandboxed, type not sniffed)."""
+        try:
+            found = holder.get().original(doc_id)
+        except QAError as exc:
+            return error(str(exc), 404)
+        inline = found.media_type == "application/pdf"
+        headers = {"Content-Disposition": f"{'inline' if inline else 'attachment'}; "
+                                          f"filename*=UTF-8''{quote(found.name, safe='')}",
+                   "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+        if not inline:
+            headers["Content-Security-Policy"] = "sandbox"
+        return Response(found.data, media_type=found.media_type, headers=headers)
 
     app.include_router(router)
     return app

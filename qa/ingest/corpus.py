@@ -10,11 +10,12 @@ import re
 import shutil
 import stat
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import BadInput
+from ..text import bytes_sha256
 from ..types import Document
 from .clean import classify
 from .readers import SUPPORTED, RawText, read_bytes_checked, read_file
@@ -163,3 +164,35 @@ def _copy_new(src: Path, dest: Path) -> None:
             os.rename(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+#: What an original file is served as, by suffix; anything else is plain bytes.
+MEDIA_TYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html",
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class Original:
+    """A document's original file as it is in the corpus folder, checked to be the one indexed."""
+
+    name: str
+    media_type: str
+    data: bytes
+
+
+def original_file(corpus_dir: Path, doc: Document) -> Original:
+    """The bytes of the corpus file a document was indexed from. Only a regular file directly in
+    the corpus folder is read (never through a link: ``read_bytes_checked``), and only while its
+    sha256 is still the indexed one, so that what a reader opens is what the citations point into."""
+    corpus = Path(corpus_dir)
+    if Path(doc.path).parent != corpus.resolve():
+        raise BadInput(f"{doc.doc_id}: its file is not in the corpus folder {corpus}")
+    path = next((p for p in corpus_files(corpus) if file_key(corpus, p) == doc.path), None)
+    if path is None:
+        raise BadInput(f"{doc.doc_id}: its file is no longer in the corpus folder; run `qa index` to update")
+    data = read_bytes_checked(path)
+    if bytes_sha256(data) != doc.sha256:
+        raise BadInput(f"{doc.doc_id}: {readable_name(path.name)} changed since it was indexed; run `qa index` "
+                       "to update")
+    return Original(readable_name(path.name), MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"), data)

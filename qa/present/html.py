@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 
 from ..types import Answer, Comparison, Hit
-from .links import span_href
+from .links import original_href, span_href
 from .text import verdict_head, where
 
 #: The stylesheet of every class this module emits.
@@ -324,18 +324,20 @@ def documents_table_html(docs) -> str:
             "<th>Added</th><th>Id</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def reader_html(doc, focus=None, highlight=(), original: str | None = None) -> str:
+def reader_html(doc, focus=None, highlight=(), original: bool = False) -> str:
     """The reader: a head (title, the focused paragraph and its page, source, size) and the
-    document. ``original``: a link to the original file, shown as "open the original"."""
-    at = ""
+    document. ``original``: link "open the original" to the file (a PDF at the focused page), for
+    formats whose original is not the text shown (``links.original_href``)."""
+    at, block = "", None
     if focus is not None:
         block = next((b for b in doc.blocks if b.start <= focus[0] < b.end and b.paragraph), None)
         if block is not None:
             at = f" — page {block.page}, paragraph {block.paragraph}" if block.page else f" — paragraph {block.paragraph}"
     pages = max((b.page or 0 for b in doc.blocks), default=0)
     size = f"{pages} pages · " if pages else ""
-    link = (f' · <a class="qa-original" href="{html_escape(original)}" target="_blank" rel="noopener">'
-            "open the original</a>") if original else ""
+    href = original_href(doc, block.page if block is not None else None) if original else None
+    link = (f' · <a class="qa-original" href="{html_escape(href)}" target="_blank" rel="noopener">'
+            "open the original</a>") if href else ""
     head = (f'<div class="qa-reader-head"><b>{html_escape(doc.title)}</b>{at}<br>'
             f'<span class="qa-meta">{html_escape(doc.source)} · {size}{len(doc.passages)} paragraphs</span>'
             f"{link}</div>")

@@ -7,12 +7,18 @@ the reader, and how such a link is read back (the app's browser glue passes it t
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
+from urllib.parse import quote
 
 from ..types import Hit, Offsets
 
 #: Prefix of the links that open a document in the reader.
 OPEN_PREFIX = "#qa-open:"
 _DOC_ID = re.compile(r"[A-Za-z0-9_.-]+")
+#: Where the app serves a document's original file (``ui.rest``; ``Engine.original``).
+ORIGINAL_ROUTE = "/api/documents/{doc_id}/original"
+#: Formats whose original is not the text the reader shows, and so worth opening.
+ORIGINAL_FORMATS = (".pdf", ".docx", ".html", ".htm")
 
 
 def span_href(doc_id: str, start: int | None = None, end: int | None = None, highlight=()) -> str:
@@ -45,3 +51,13 @@ def parse_open_target(target: str) -> tuple[str, Offsets | None, list[Offsets]]:
     focus = span(parts[1]) if len(parts) > 1 and parts[1] else None
     highlight = [span(s) for s in parts[2].split(",") if s] if len(parts) > 2 else []
     return parts[0], focus, highlight
+
+
+def original_href(doc, page: int | None = None) -> str | None:
+    """The link to a document's original file, at ``page`` for a PDF (PDF viewers read a
+    ``#page=N`` fragment); None for plain-text formats, whose original is the text shown."""
+    suffix = PurePath(doc.path).suffix.lower()
+    if suffix not in ORIGINAL_FORMATS:
+        return None
+    href = ORIGINAL_ROUTE.format(doc_id=quote(doc.doc_id, safe=""))
+    return f"{href}#page={int(page)}" if page and suffix == ".pdf" else href

@@ -206,6 +206,35 @@ def assert_plot_inert(page, where: str) -> None:
     assert page.evaluate("window.__xss") is None
 
 
+def test_pdf_citation_names_its_page_and_opens_the_original(page, app_server, tmp_path):
+    from tests.ingest.makers import REPORT, pdf_bytes
+
+    pdf = tmp_path / "station-report.pdf"
+    pdf.write_bytes(pdf_bytes(REPORT))
+    assert "Added station-report.pdf" in upload(page, [pdf])
+    reply = ask(page, "How many reindeer crossed the valley in March?")
+    hit = reply.locator(".qa-hit", has_text="412 reindeer").first
+    assert "page 2" in hit.inner_text()
+    hit.locator("a.qa-cite").click()
+    page.locator("#qa-reader-body .qa-focus").wait_for()
+    head = page.locator("#qa-reader-body .qa-reader-head")
+    assert "page 2, paragraph 3" in head.inner_text()
+    shot(page, "15-reader-pdf-page")
+    link = head.get_by_role("link", name="open the original")
+    href = link.get_attribute("href")
+    assert href == "/api/documents/station-report/original#page=2" and link.get_attribute("target") == "_blank"
+    got = page.request.get(page.url.split("#")[0].rstrip("/") + href.split("#")[0])
+    assert got.status == 200 and got.headers["content-type"] == "application/pdf" and got.body() == pdf.read_bytes()
+
+    # leave the corpus as the other tests expect it
+    page.get_by_role("tab", name="Documents").click()
+    page.click("#qa-remove")
+    removed = "[...document.querySelectorAll('#qa-status li')].some(li => li.innerText.includes('Removed'))"
+    page.wait_for_function(removed, timeout=120_000)
+    assert not (app_server.corpus / "station-report.pdf").exists()
+    assert not page.js_errors
+
+
 def test_html_in_a_document_renders_as_text(page, app_server, tmp_path):
     doc = tmp_path / "markup-zebras.txt"
     lines = [f"Zebra note {i}: zebras have stripes, and this line quotes {p} as plain text."

@@ -38,6 +38,10 @@ def test_upload_accepts_pdf_and_docx(handlers, tmp_path):
     target = span_href("report", passage.start, passage.end, [(passage.start, passage.end)])
     html, *_ = h.on_open(target.removeprefix("#qa-open:"))
     assert "page 2, paragraph 3" in html and 'id="qa-page-2"' in html and "3 pages" in html
+    # "open the original": the PDF at the focused passage's page; a DOCX as it is; none for text
+    assert 'class="qa-original" href="/api/documents/report/original#page=2"' in html
+    assert 'href="/api/documents/plan/original"' in h.on_pick("plan")
+    assert "qa-original" not in h.on_pick(next(d.doc_id for d in engine.documents if d.path.endswith(".txt")))
 
 
 def test_add_from_url(handlers, tmp_path, monkeypatch):

@@ -32,3 +32,44 @@ def test_errors_are_json_with_a_status(client):
     assert r.status_code == 400 and r.json()["error"].startswith("unknown document id 'nope'")
     assert http.post("/api/ask", json={"top_k": 3}).status_code == 422
     assert http.post("/api/ask", json={"question": "q", "method": "magic"}).status_code == 400
+
+
+def test_original_file_is_served_from_the_corpus_only(client, tmp_path):
+    """``GET /api/documents/{id}/original``: the indexed file's bytes; a PDF opens in the browser,
+    anything else downloads and cannot run as a page of the app; a file changed since it was
+    indexed, gone, or swapped for a link is refused with one JSON line, and nothing else is read."""
+    from tests.ingest.makers import ARTICLE_HTML, REPORT, pdf_bytes
+
+    http, engine = client
+    corpus = engine.settings.corpus_dir
+    pdf = pdf_bytes(REPORT)
+    (corpus / "report.pdf").write_bytes(pdf)
+    (corpus / "lighthouse.html").write_text(ARTICLE_HTML, encoding="utf-8")
+    engine.refresh()
+    r = http.get("/api/documents/report/original")
+    assert r.status_code == 200 and r.content == pdf
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == "inline; filename*=UTF-8''report.pdf"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    r = http.get("/api/documents/lighthouse/original")
+    assert r.status_code == 200 and r.content == ARTICLE_HTML.encode("utf-8")
+    assert r.headers["content-disposition"].startswith("attachment;")
+    assert r.headers["content-security-policy"] == "sandbox"
+
+    r = http.get("/api/documents/nope/original")
+    assert r.status_code == 404 and r.json()["error"].startswith("unknown document id 'nope'")
+    for probe in ("..%2F..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "report.pdf", "..", "%00"):
+        r = http.get(f"/api/documents/{probe}/original")  # the id is a key, never a path
+        assert r.status_code == 404 and b"root:" not in r.content, probe
+    (corpus / "report.pdf").write_bytes(pdf + b"\n%changed")
+    r = http.get("/api/documents/report/original")
+    assert r.status_code == 404 and "changed since it was indexed" in r.json()["error"]
+    secret = tmp_path / "secret.html"
+    secret.write_text("<p>not in the corpus</p>", encoding="utf-8")
+    (corpus / "lighthouse.html").unlink()
+    (corpus / "lighthouse.html").symlink_to(secret)
+    r = http.get("/api/documents/lighthouse/original")
+    assert r.status_code == 404 and "symbolic link" in r.json()["error"] and b"not in the corpus" not in r.content
+    (corpus / "lighthouse.html").unlink()
+    r = http.get("/api/documents/lighthouse/original")
+    assert r.status_code == 404 and "no longer in the corpus folder" in r.json()["error"]
