@@ -19,6 +19,7 @@ from .ingest.corpus import Original, file_key, original_file
 from .search import second_stage
 from .search.compare import compare
 from .search.retrieve import Searcher
+from .text import quoted
 from .types import Answer, Comparison, Document
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ class Engine:
     def ask(self, question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None,
             method: str = "hybrid") -> Answer:
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= MAX_TOP_K:
-            raise BadInput(f"top_k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
+            raise BadInput(f"top_k must be a whole number from 1 to {MAX_TOP_K}, got {quoted(top_k)}")
         return self.searcher.ask(question, top_k, doc_ids, method)
 
     def compare(self, topic: str, doc_ids: list[str] | None = None,

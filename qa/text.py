@@ -210,3 +210,13 @@ def content_hash(text: str) -> str:
     """The key of a text's vector in the index and the embedding cache (sha1: short, and only
     used to recognise a text seen before, never for security)."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def quoted(value, limit: int = 80) -> str:
+    """A value from the user as a message quotes it: its repr, a text cut at ``limit`` characters
+    and anything else's repr at ``limit`` characters, so a megabyte of input (or a number of a
+    thousand digits) never becomes a megabyte of error line."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value):,} characters)"
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + f"... ({len(shown):,} characters)"

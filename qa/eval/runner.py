@@ -17,6 +17,7 @@ from ..index.table import PassageTable
 from ..search import second_stage
 from ..search.fusion import METHODS
 from ..search.retrieve import Searcher
+from ..text import quoted
 from ..types import sentence_texts
 from .datasets import EvalSet
 
@@ -35,7 +36,7 @@ def parse_methods(spec: str) -> list[str]:
     methods = [m.strip() for m in spec.split(",") if m.strip()]
     bad = [m for m in methods if m not in EVAL_METHODS]
     if bad or not methods:
-        raise BadInput(f"unknown method {bad[0] if bad else spec!r}; use a comma list of {', '.join(EVAL_METHODS)}")
+        raise BadInput(f"unknown method {quoted(bad[0] if bad else spec)}; use a comma list of {', '.join(EVAL_METHODS)}")
     if "rerank" in methods and second_stage.load() is None:
         raise BadInput(f"method rerank needs {second_stage.MODEL_FILE}; train it with `python -m training.second_stage`")
     return list(dict.fromkeys(methods))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import BadInput
-from ..text import tokenize
+from ..text import quoted, tokenize
 from ..types import Block, Document
 
 
@@ -41,7 +41,7 @@ class PassageTable:
         try:
             return self.by_id[doc_id]
         except KeyError:
-            raise BadInput(f"unknown document id {_shown(doc_id)}; {self._known_ids(doc_id)}") from None
+            raise BadInput(f"unknown document id {quoted(doc_id)}; {self._known_ids(doc_id)}") from None
 
     def _known_ids(self, doc_id: str, shown: int = 10) -> str:
         """The known ids to name after an unknown one: the closest first, at most ``shown`` of
@@ -71,8 +71,3 @@ class PassageTable:
             doc = self.document(doc_id)
             self._terms[doc_id] = frozenset(t for p in doc.passages for t in tokenize(p.text))
         return self._terms[doc_id]
-
-
-def _shown(doc_id: str, limit: int = 80) -> str:
-    """An id as a message quotes it: repr, cut at ``limit`` characters."""
-    return repr(doc_id) if len(doc_id) <= limit else repr(doc_id[:limit]) + f"... ({len(doc_id):,} characters)"

@@ -11,7 +11,7 @@ from ..errors import BadInput
 from ..index import vectors
 from ..index.lexical import BM25, top_k
 from ..index.table import PassageTable
-from ..text import bad_character, has_search_words, tokenize, without_controls
+from ..text import bad_character, has_search_words, quoted, tokenize, without_controls
 from ..types import Answer, Block, Hit, Offsets
 from . import evidence, features, fusion, reasons, second_stage
 from .fusion import METHODS
@@ -75,7 +75,7 @@ def check_doc_ids(doc_ids, table: PassageTable) -> list[str] | None:
         raise BadInput(f"document ids must be a list of ids, got {type(doc_ids).__name__}")
     wrong = [d for d in doc_ids if not isinstance(d, str)]
     if wrong:
-        raise BadInput(f"document ids must be text, got {wrong[0]!r}; use the ids `python -m qa docs` lists")
+        raise BadInput(f"document ids must be text, got {quoted(wrong[0])}; use the ids `python -m qa docs` lists")
     unique = list(dict.fromkeys(doc_ids))
     for doc_id in unique:
         table.document(doc_id)  # unknown ids are refused, naming the known ones
@@ -84,7 +84,7 @@ def check_doc_ids(doc_ids, table: PassageTable) -> list[str] | None:
 
 def check_method(method: str) -> str:
     if method not in METHODS:
-        raise BadInput(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+        raise BadInput(f"unknown method {quoted(method)}; use one of {', '.join(METHODS)}")
     return method
 
 

@@ -78,3 +78,16 @@ def test_document_ids_that_are_not_known_text_are_refused(engine, ids, words):
 def test_top_k_must_be_a_whole_number_in_range(engine, top_k):
     with pytest.raises(BadInput, match=r"^top_k must be a whole number from 1 to 50"):
         engine.ask("Putin", top_k=top_k)
+
+
+@pytest.mark.parametrize("call", [
+    lambda e: e.ask("Who confronted Putin?", method="\x00" * 5_000),
+    lambda e: e.ask("Who confronted Putin?", top_k=10 ** 1_500),
+    lambda e: e.ask("Who confronted Putin?", doc_ids=[["x"] * 5_000]),
+])
+def test_a_huge_bad_value_is_quoted_short(engine, call):
+    """What the fuzz suite found: an unknown method of 5,000 NUL characters came back whole in
+    the error line (20,000 characters of repr). Every echoed value is cut."""
+    with pytest.raises(BadInput) as info:
+        call(engine)
+    assert "characters)" in str(info.value) and len(str(info.value)) < 500
