@@ -345,8 +345,13 @@ def _read_documents(folder: Path) -> list[Document]:
 
 
 def _vectors(path: Path) -> np.ndarray:
-    """Rows of float vectors from a .npy file, as float32; ValueError for anything else."""
-    vecs = np.load(path, allow_pickle=False)
+    """Rows of float vectors from a .npy file, as float32; ValueError for anything else.
+
+    Mapped from the file, read-only, not read into memory: a million passages' sentence vectors
+    are gigabytes, and a search reads a few rows of them (the OS pages in what is read and may
+    drop it again). A version folder is never rewritten in place, so the file stays as mapped
+    (and on Linux a mapped file removed by a later ``qa index`` stays readable until closed)."""
+    vecs = np.load(path, mmap_mode="r", allow_pickle=False)
     if not isinstance(vecs, np.ndarray) or vecs.ndim != 2 or vecs.dtype.kind != "f":
         raise ValueError(f"{path.name} holds no rows of vectors")
     return np.ascontiguousarray(vecs, dtype=np.float32)

@@ -92,6 +92,23 @@ def test_loaded_index_answers_with_verbatim_passages(built, fake_settings, fake_
     assert [h.text for h in ans.passages] == [h.text for h in built.ask(QUESTION, top_k=3).passages]
 
 
+def test_vectors_are_mapped_from_the_files_read_only_and_outlive_a_removed_version(built, fake_settings, fake_embedder):
+    """Opening an index maps passages.npy and sentences.npy instead of reading them whole (at 1M
+    passages they are gigabytes); nothing writes into them, and an engine keeps answering after a
+    later index update removed the version it mapped."""
+    engine = Engine.open(fake_settings, embedder=fake_embedder, build=False)
+    folder = engine.version.folder
+    for vecs, name in ((engine.version.table.passage_vecs, "passages.npy"),
+                       (engine.version.table.sentence_vecs, "sentences.npy")):
+        mapped = vecs if isinstance(vecs, np.memmap) else vecs.base
+        assert isinstance(mapped, np.memmap) and Path(mapped.filename) == (folder / name).resolve()
+        assert not vecs.flags.writeable
+        assert np.array_equal(vecs, np.load(folder / name))
+    before = [h.text for h in engine.ask(QUESTION, top_k=3).passages]
+    shutil.rmtree(folder)  # what a later `qa index` does to a version nobody reads
+    assert [h.text for h in engine.ask(QUESTION, top_k=3).passages] == before
+
+
 def test_no_pickles_anywhere(built, fake_settings):
     folder = live(fake_settings)
     arrays = [p for p in folder.rglob("*") if p.suffix in (".npy", ".npz")]
