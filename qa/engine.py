@@ -14,8 +14,8 @@ from .index.build import Progress, UpdateReport, compatible, is_fresh, update_in
 from .index.embed import Embedder
 from .index.encoders import embedder_for
 from .index.manifest import Manifest
-from .ingest import add_files, add_url, corpus_files
-from .ingest.corpus import Original, file_key, original_file
+from .ingest import add_files, add_url
+from .ingest.corpus import Original, corpus_entry, original_file
 from .search import second_stage
 from .search.compare import compare
 from .search.retrieve import Searcher
@@ -167,11 +167,7 @@ class Engine:
         doc = self.document(doc_id)
         if len(self.documents) == 1:
             raise BadInput(f"{doc_id} is the only document; add another before removing it")
-        corpus = self.settings.corpus_dir
-        if Path(doc.path).parent != corpus.resolve():
-            raise BadInput(f"{doc_id}: its file is outside the corpus folder {corpus}; not removing it")
-        # the entry of the corpus folder the index names (matched by name: never a resolved link)
-        path = next((p for p in corpus_files(corpus) if file_key(corpus, p) == doc.path), None)
+        path = corpus_entry(self.settings.corpus_dir, doc)
         mode = None  # None: gone already, only the index keeps it
         if path is not None:
             try:

@@ -181,14 +181,20 @@ class Original:
     data: bytes
 
 
+def corpus_entry(corpus_dir: Path, doc: Document) -> Path | None:
+    """The entry of the corpus folder a document was indexed from, matched by name (never a
+    resolved link), or None when it is gone. BadInput when the index names a file elsewhere."""
+    corpus = Path(corpus_dir)
+    if Path(doc.path).parent != corpus.resolve():
+        raise BadInput(f"{doc.doc_id}: its file is outside the corpus folder {corpus}")
+    return next((p for p in corpus_files(corpus) if file_key(corpus, p) == doc.path), None)
+
+
 def original_file(corpus_dir: Path, doc: Document) -> Original:
     """The bytes of the corpus file a document was indexed from. Only a regular file directly in
     the corpus folder is read (never through a link: ``read_bytes_checked``), and only while its
     sha256 is still the indexed one, so that what a reader opens is what the citations point into."""
-    corpus = Path(corpus_dir)
-    if Path(doc.path).parent != corpus.resolve():
-        raise BadInput(f"{doc.doc_id}: its file is not in the corpus folder {corpus}")
-    path = next((p for p in corpus_files(corpus) if file_key(corpus, p) == doc.path), None)
+    path = corpus_entry(corpus_dir, doc)
     if path is None:
         raise BadInput(f"{doc.doc_id}: its file is no longer in the corpus folder; run `qa index` to update")
     data = read_bytes_checked(path)
