@@ -3,10 +3,13 @@ Document, and copying new files in. No model here."""
 from __future__ import annotations
 
 import bisect
+import contextlib
+import errno
 import json
 import logging
 import os
 import re
+import secrets
 import shutil
 import stat
 import unicodedata
@@ -14,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import BadInput
+from ..errors import BadInput, QAError
 from ..text import bytes_sha256
 from ..types import Document
 from .clean import classify
@@ -147,13 +150,59 @@ def add_files(corpus_dir: Path, paths: list[Path]) -> list[Path]:
 
 
 def _copy_new(src: Path, dest: Path) -> None:
-    """Copy ``src`` to a new file ``dest`` in the corpus: created exclusively (never through a link
-    or over a file that appeared meanwhile), written under a temporary name and then renamed, so a
-    crash never leaves half a document in the corpus."""
-    tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
-    with open(src, "rb") as fin, open(tmp, "xb") as fout:
-        shutil.copyfileobj(fin, fout)
+    """Copy ``src`` to a new file ``dest`` in the corpus (see ``_create_new``)."""
+    with open(src, "rb") as fin:
+        _create_new(dest, lambda fout: shutil.copyfileobj(fin, fout))
+
+
+class CorpusNotWritable(QAError):
+    """A file could not be written into the corpus folder (disk full, read-only...); nothing
+    half-written was left there and nothing already in it changed."""
+
+
+def not_written(dest: Path, exc: OSError, partial: Path | None = None) -> CorpusNotWritable:
+    """The one line for a failed write of ``dest``, naming the file and why; ``partial``, the
+    temporary file it was being written to, is removed here (or the line says it could not be)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "free some disk space and try again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = f"check that {readable_name(str(dest.parent))} can be written"
+    else:
+        hint = f"check {readable_name(str(dest.parent))} and try again"
+    why = (exc.strerror or str(exc) or type(exc).__name__).lower()
+    left = ""
+    if partial is not None:
+        gone = discard(partial)
+        left = f"; the partial file {readable_name(partial.name)} " + (
+            "was removed" if gone else f"could not be removed, delete {readable_name(str(partial))}")
+    return CorpusNotWritable(f"{readable_name(str(dest))}: not written ({why}){left}; {hint}")
+
+
+def discard(path: Path) -> bool:
+    """Remove a temporary file if it is there; True when it is gone."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+    return not os.path.lexists(path)
+
+
+def partial_name(dest: Path, kind: str = "part") -> Path:
+    """A temporary name beside ``dest`` that no other process or thread uses (the app adds from
+    several threads; a name of the process id alone collided with what a failed attempt left):
+    hidden, and never listed as a document (its suffix is not one)."""
+    return dest.with_name(f".{dest.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _create_new(dest: Path, write) -> None:
+    """Create ``dest`` in the corpus with what ``write(file)`` writes: exclusively (never through a
+    link or over a file that appeared meanwhile), under a temporary name and then linked or
+    renamed, so a crash never leaves half a document in the corpus. On any failure (a full disk
+    included) the temporary file is removed and the line names the file and why."""
+    tmp = partial_name(dest)
+    made = False
     try:
+        with open(tmp, "xb") as fout:
+            made = True
+            write(fout)
         try:
             os.link(tmp, dest)  # fails if dest exists, whatever it is
         except FileExistsError:
@@ -162,8 +211,11 @@ def _copy_new(src: Path, dest: Path) -> None:
             if os.path.lexists(dest):
                 raise BadInput(f"{dest.name}: appeared in the corpus while adding; try again") from None
             os.rename(tmp, dest)
+    except OSError as exc:
+        raise not_written(dest, exc, tmp if made else None) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if made:  # only ours: the name is unique, but a file of it not made here is not touched
+            discard(tmp)
 
 
 #: What an original file is served as, by suffix; anything else is plain bytes.
