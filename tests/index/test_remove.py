@@ -6,7 +6,9 @@ on disk, the fake embedder; a second Engine over the same folders stands in for 
 from __future__ import annotations
 
 import errno
+import os
 import pathlib
+import stat
 
 import pytest
 
@@ -114,6 +116,18 @@ def test_a_file_edited_since_it_was_indexed_is_not_deleted(fake_settings, fake_e
     assert path.read_text(encoding="utf-8") == OTHER
     assert (fake_settings.index_dir / "CURRENT").read_bytes() == pointer, "nothing written either"
     assert {d.doc_id for d in engine.documents} == {A, B}
+
+
+def test_a_file_that_cannot_be_read_is_not_deleted(fake_settings, fake_embedder, corpus_copy):
+    """Not checked, not deleted: a pipe (tests run as root, so chmod 000 would not stop a read)."""
+    engine = Engine.open(fake_settings, embedder=fake_embedder)
+    path = corpus_copy / f"{B}.txt"
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(BadInput) as err:
+        engine.remove(B)
+    assert "\n" not in str(err.value) and str(err.value).startswith(f"{B}: {B}.txt: is not a regular file")
+    assert str(err.value).endswith("not deleting it") and stat.S_ISFIFO(path.lstat().st_mode)
 
 
 def test_a_file_that_changes_during_the_removal_is_kept(fake_settings, fake_embedder, corpus_copy, monkeypatch):
