@@ -48,8 +48,9 @@ fuzz: $(VENV)/.installed-test
 	QA_FUZZ=1 $(BIN)/python -m pytest tests/fuzz -q
 
 # 24 SIGKILLs of `python -m qa index` (a third inside the write window) over a temporary corpus that
-# grows between runs; ends with "crash: N kills ...; unusable indexes: 0; lost documents: 0;
-# wrong citations: 0" and writes its section of bench/RESULTS.md. About a minute.
+# grows between runs, then 12 of `python -m qa remove` (a third aimed between its index write and
+# its delete); ends with "crash: N kills ...; unusable indexes: 0; lost documents: 0;
+# wrong citations: 0" and writes its section of bench/RESULTS.md. About two minutes.
 crash: $(VENV)/.installed
 	QA_THREADS=1 $(BIN)/python -m bench.crash
 

@@ -3,19 +3,18 @@ and the corpus overview."""
 from __future__ import annotations
 
 import logging
-import stat
 import threading
 from pathlib import Path
 
 from .config import DEFAULT_TOP_K, MAX_TOP_K, PASSAGES_PER_DOCUMENT, Settings
-from .errors import BadInput, IndexProblem
+from .errors import BadInput, IndexProblem, QAError
 from .index import store
 from .index.build import Progress, UpdateReport, compatible, is_fresh, update_index
 from .index.embed import Embedder
 from .index.encoders import embedder_for
 from .index.manifest import Manifest
 from .ingest import add_files, add_url
-from .ingest.corpus import Original, corpus_entry, original_file
+from .ingest.corpus import Original, indexed_file, original_file, readable_name
 from .search import second_stage
 from .search.compare import compare
 from .search.retrieve import Searcher
@@ -38,7 +37,8 @@ class Engine:
         self.version = version
         self.searcher = Searcher(version.table, version.vectors, version.lexical, embedder,
                                  second_stage.load() if settings.second_stage else None)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one change at a time in this process (the write lock: across processes)
+        self._stamp: tuple[int, int, int] | None = None  # CURRENT as it was when ``version`` was read
         self._overview_lock = threading.Lock()  # one computation at a time: it writes the cache
         self.last_update: UpdateReport | None = None
 
@@ -92,11 +92,14 @@ class Engine:
 
     @classmethod
     def _load(cls, settings: Settings, embedder: Embedder, retry: bool = True) -> Engine:
+        stamp = store.pointer_stamp(settings.index_dir)  # before reading: a switch while reading shows later
         folder = store.live_version(settings.index_dir)
         if folder is None:
             raise IndexProblem(f"{settings.index_dir}: no index; build it with: python -m qa index")
         try:
-            return cls(settings, embedder, store.read_version(folder, settings.threads))
+            engine = cls(settings, embedder, store.read_version(folder, settings.threads))
+            engine._stamp = stamp
+            return engine
         except IndexProblem:
             # a writer may have switched CURRENT and removed this version while it was read
             if not retry or store.live_version(settings.index_dir) == folder:
@@ -133,15 +136,58 @@ class Engine:
         with self._overview_lock:
             return get_overview(self.version, n_topics, refresh)
 
+    # -- keeping up with other processes ----------------------------------------------------------
+    def sync(self) -> bool:
+        """Take up the index version another process (the CLI, a second app) made live since this
+        one was loaded; True when it did. One stat of CURRENT when nothing changed, so a server
+        calls it before every request. A change under way in this process is not waited for: it
+        loads the newest version when it ends."""
+        if self.version.folder is None or store.pointer_stamp(self.settings.index_dir) == self._stamp:
+            return False
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            return self._sync()
+        finally:
+            self._lock.release()
+
+    def _sync(self) -> bool:
+        """``sync`` with ``_lock`` held (also before a change: it must act on the index as it is)."""
+        stamp = store.pointer_stamp(self.settings.index_dir)
+        if self.version.folder is None or stamp == self._stamp:
+            return False
+        try:
+            folder = store.live_version(self.settings.index_dir)
+            problem = None if folder is None else compatible(store.read_manifest(folder), self.settings, self.embedder)
+            if folder is None or folder == self.version.folder or problem:
+                if problem:
+                    log.warning("%s: the index was rebuilt by another process with other settings (%s); "
+                                "answering from the one loaded before", self.settings.index_dir, problem)
+                self._stamp = stamp
+                return False
+            self._take(self._load(self.settings, self.embedder))
+        except QAError as exc:  # damaged or gone meanwhile: what was loaded still answers
+            log.warning("the index on disk changed but cannot be loaded; answering from the one loaded before: %s", exc)
+            self._stamp = stamp
+            return False
+        log.info("index changed on disk: %d documents", len(self.documents))
+        return True
+
+    def _take(self, fresh: Engine) -> None:
+        self.version, self.searcher, self._stamp = fresh.version, fresh.searcher, fresh._stamp
+
     # -- changing -----------------------------------------------------------------------------------
-    def refresh(self, progress: Progress | None = None, forget: frozenset[str] = frozenset()) -> UpdateReport:
-        """Re-read the corpus folder, update the index and swap in the new version (``forget``:
-        see ``update_index``)."""
+    def refresh(self, progress: Progress | None = None) -> UpdateReport:
+        """Re-read the corpus folder, update the index and swap in the new version."""
         with self._lock:
-            report = update_index(self.settings, self.embedder, progress, forget=forget)
-            fresh = self._load(self.settings, self.embedder)
-            self.version, self.searcher, self.last_update = fresh.version, fresh.searcher, report
-            return report
+            return self._update(progress)
+
+    def _update(self, progress: Progress | None, forget: frozenset[str] = frozenset(), then=None) -> UpdateReport:
+        """``refresh`` with ``_lock`` held (``forget``, ``then``: see ``update_index``)."""
+        report = update_index(self.settings, self.embedder, progress, forget=forget, then=then)
+        self._take(self._load(self.settings, self.embedder))
+        self.last_update = report
+        return report
 
     def add(self, paths: list[Path], progress: Progress | None = None) -> UpdateReport:
         """Copy files into the corpus folder and index them."""
@@ -159,31 +205,51 @@ class Engine:
         return original_file(self.settings.corpus_dir, self.document(doc_id))
 
     def remove(self, doc_id: str, progress: Progress | None = None) -> UpdateReport:
-        """Delete a document's file from the corpus folder and drop it from the index.
+        """Drop a document from the index, then delete its file from the corpus folder.
 
-        Only a regular file directly inside the corpus folder is ever deleted: a link is
-        unlinked (never what it points to) and a document whose file is already gone is simply
-        dropped."""
-        doc = self.document(doc_id)
-        if len(self.documents) == 1:
-            raise BadInput(f"{doc_id} is the only document; add another before removing it")
-        path = corpus_entry(self.settings.corpus_dir, doc)
-        mode = None  # None: gone already, only the index keeps it
-        if path is not None:
+        The index comes first: the file is deleted only once a version without the document is
+        live, under the same write lock (no other writer can index it again in between). So an
+        index that cannot be written deletes nothing, and a crash in between leaves the file,
+        indexed again at the next update: for HTML, PDF and DOCX the index holds only the
+        extracted text, and the file is all there is of the original.
+
+        Only the file the document was indexed from is deleted: a regular file directly in the
+        corpus folder (never through a link) whose sha256 is still the indexed one, checked
+        before the write and again just before the delete (``indexed_file``); a file edited since,
+        or another file that took its name, stays. A document whose file is already gone is just
+        dropped. Acts on the index as it is on disk (``_sync``): another process may have changed
+        it since this engine loaded it."""
+        with self._lock:
+            self._sync()
+            doc = self.document(doc_id)
+            if len(self.documents) == 1:
+                raise BadInput(f"{doc_id} is the only document; add another before removing it")
+            present = indexed_file(self.settings.corpus_dir, doc, "not deleting it") is not None
+            kept: list[str] = []
             try:
-                mode = path.lstat().st_mode
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise BadInput(f"{doc_id}: cannot check its file ({exc.strerror or exc}); not removing it") from None
-        if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
-            raise BadInput(f"{doc_id}: {path.name} is not a regular file; not removing it")
-        if mode is not None:
-            try:
-                path.unlink()  # on a link, removes the link itself
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise BadInput(f"{doc_id}: cannot delete {path.name} ({exc.strerror or exc}); "
-                               "check the corpus folder's permissions") from None
-        return self.refresh(progress, forget=frozenset({doc.path}))
+                report = self._update(progress, forget=frozenset({doc.path}),
+                                      then=(lambda: kept.extend(self._delete_file(doc))) if present else None)
+            except store.IndexNotWritable as exc:
+                raise store.IndexNotWritable(f"{exc}; {doc_id} not removed: its file and the index are as they were") \
+                    from None
+        if kept:
+            raise BadInput(f"{doc_id}: removed from the index, but {kept[0]}")
+        return report
+
+    def _delete_file(self, doc) -> list[str]:
+        """Delete the file ``doc`` was indexed from, checked once more: it may have changed since
+        the first check. Why it was not deleted, if it was not (nothing when deleted or gone)."""
+        try:
+            found = indexed_file(self.settings.corpus_dir, doc)
+        except BadInput:
+            return ["its file changed meanwhile (or is another file) and was not deleted; the next update "
+                    "indexes what it holds now"]
+        try:
+            if found is not None:
+                found[0].unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            return [f"{readable_name(found[0].name)} cannot be deleted ({exc.strerror or exc}); it is indexed again "
+                    "at the next update unless you delete it"]
+        return []

@@ -30,7 +30,9 @@ class LazyEngine:
     """Opens ``Engine`` on first use (building or updating the index), once, whoever asks first.
 
     ``progress(stage, done, total)`` is told how the opening goes, also to a caller that only
-    waits while another request (or the warm-up) is opening it.
+    waits while another request (or the warm-up) is opening it. Once open, every ``get`` first
+    takes up an index version another process made live (``Engine.sync``), so a request never
+    acts on documents the index on disk no longer holds.
     """
 
     def __init__(self, settings: Settings | None = None):
@@ -41,6 +43,8 @@ class LazyEngine:
 
     def get(self, progress=None) -> Engine:
         if self._engine is not None:
+            # the CLI or another app may have changed the index since: a stat when it did not
+            self._engine.sync()
             return self._engine
         while not self._lock.acquire(timeout=0.25):
             if progress is not None and self._status is not None:

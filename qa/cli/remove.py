@@ -1,5 +1,7 @@
-"""``python -m qa remove ID``: delete a document's file from the corpus folder and drop it from the
-index (also a document kept after its file went missing or became unreadable)."""
+"""``python -m qa remove ID``: drop a document from the index, then delete its file from the corpus
+folder (``Engine.remove``: the file only once the index is written, and only while it is the file
+that was indexed); also a document kept after its file went missing. A file that cannot be read
+(so not checked) is not deleted: the line says so."""
 from __future__ import annotations
 
 from ..present.text import visible

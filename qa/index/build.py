@@ -177,7 +177,8 @@ def _previous(settings: Settings, embedder) -> _Previous:
 def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport, progress: Progress,
                  forget: frozenset[str] = frozenset(), load: Loader = load_document) -> tuple[list[Document], dict[str, str]]:
     """Every readable corpus file as a Document (unchanged ones reused), the previous version's
-    documents whose file is gone or unreadable (unless in ``forget``), and the skipped files.
+    documents whose file is gone or unreadable, and the skipped files; keys in ``forget`` are left
+    out, their file read or not.
     ``load(path, entry, doc_id)`` reads one new or changed file (the Ray engine passes documents
     it read in parallel)."""
     files = corpus_files(settings.corpus_dir)
@@ -190,6 +191,8 @@ def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport, prog
     for i, path in enumerate(files):
         progress("read", i, len(files))
         key = file_key(settings.corpus_dir, path)
+        if key in forget:  # removed by the user: Engine.remove deletes its file after this version is live
+            continue
         seen.add(key)
         old = prev.documents.get(key)
         doc_id = doc_id_for(path)
@@ -247,9 +250,11 @@ def entry_for(meta: dict, old: Document | None) -> dict:
 
 def update_index(settings: Settings, embedder, progress: Progress | None = None,
                  _fail_after: str | None = None, forget: frozenset[str] = frozenset(),
-                 engine: str | object = "local") -> UpdateReport:
+                 engine: str | object = "local", then: Callable[[], None] | None = None) -> UpdateReport:
     """Bring ``settings.index_dir`` in line with ``settings.corpus_dir``; return what changed.
-    ``forget``: keys (``file_key``) of documents the user removed: not kept even if unreadable.
+    ``forget``: keys (``file_key``) of documents the user removed: left out, even while their file
+    is still there. ``then()`` runs under the write lock once the version on disk leaves them out
+    (``Engine.remove`` deletes the file there, so no other writer can index it again in between).
     ``engine``: "local" (this process), or "ray" / a ``ray_ingest.RayEngine`` (read, clean,
     split and embed on Ray Data; the same index version is written)."""
     progress = progress or (lambda stage, done, total: None)
@@ -282,6 +287,8 @@ def update_index(settings: Settings, embedder, progress: Progress | None = None,
         manifest = manifest_for(settings, embedder, pvecs.shape[1], kind, docs, skipped)
         if _unchanged(prev.manifest, manifest, report, settings.recall_target):
             report.unchanged = True
+            if then is not None:
+                then()
             return report
         progress("write", 0, 1)
         index, tuned = vectors.build_tuned(pvecs, kind, settings.recall_target)
@@ -289,6 +296,8 @@ def update_index(settings: Settings, embedder, progress: Progress | None = None,
                                      index, BM25.build([p.text for p in passages]))
         store.write_version(settings.index_dir, version, _fail_after)
         progress("write", 1, 1)
+        if then is not None:
+            then()
     return report
 
 

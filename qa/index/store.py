@@ -47,7 +47,8 @@ from .table import PassageTable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FORMAT_VERSION", "IndexVersion", "IndexNotWritable", "live_version", "read_manifest", "read_version",
+__all__ = ["FORMAT_VERSION", "IndexVersion", "IndexNotWritable", "live_version", "pointer_stamp", "read_manifest",
+           "read_version",
            "write_version", "write_lock", "read_extra", "write_extra"]
 
 CURRENT = "CURRENT"
@@ -184,6 +185,18 @@ def live_version(index_dir: Path) -> Path | None:
     if folder.is_symlink() or not folder.is_dir():
         raise IndexProblem(f"{index_dir / CURRENT} names {name!r}, which is missing; {REBUILD}")
     return folder
+
+
+def pointer_stamp(index_dir: Path) -> tuple[int, int, int] | None:
+    """CURRENT's inode, size and modification time (None when it cannot be looked at): one stat,
+    cheap enough for every request. A writer replaces CURRENT (``_point_to``), never rewrites it,
+    so the stamp changes whenever any process makes a new version live: a long-running reader
+    (the app) compares it to tell that the CLI or another app changed the index."""
+    try:
+        st = os.stat(index_dir / CURRENT)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _make_folder(index_dir: Path) -> None:

@@ -242,15 +242,33 @@ def corpus_entry(corpus_dir: Path, doc: Document) -> Path | None:
     return next((p for p in corpus_files(corpus) if file_key(corpus, p) == doc.path), None)
 
 
-def original_file(corpus_dir: Path, doc: Document) -> Original:
-    """The bytes of the corpus file a document was indexed from. Only a regular file directly in
-    the corpus folder is read (never through a link: ``read_bytes_checked``), and only while its
-    sha256 is still the indexed one, so that what a reader opens is what the citations point into."""
+def indexed_file(corpus_dir: Path, doc: Document, refusing: str = "") -> tuple[Path, bytes] | None:
+    """The corpus entry a document was indexed from and its bytes, only while its sha256 is still
+    the indexed one; None when the entry is gone. BadInput (one line) when it is no regular file,
+    cannot be read or holds other bytes: edited since, or another file took its name. Reading
+    the original and deleting it (``Engine.remove``) both go through here, so neither acts on a
+    file the index does not hold. ``refusing`` ("not deleting it") is said before the fix."""
     path = corpus_entry(corpus_dir, doc)
     if path is None:
-        raise BadInput(f"{doc.doc_id}: its file is no longer in the corpus folder; run `qa index` to update")
-    data = read_bytes_checked(path)
+        return None
+    then = f"{refusing}; " if refusing else ""
+    try:
+        data = read_bytes_checked(path)  # never through a link
+    except BadInput as exc:
+        if not refusing:
+            raise
+        raise BadInput(f"{doc.doc_id}: {exc}; {refusing}") from None
     if bytes_sha256(data) != doc.sha256:
-        raise BadInput(f"{doc.doc_id}: {readable_name(path.name)} changed since it was indexed; run `qa index` "
-                       "to update")
+        raise BadInput(f"{doc.doc_id}: {readable_name(path.name)} changed since it was indexed (or is another file); "
+                       f"{then}run `qa index` to update")
+    return path, data
+
+
+def original_file(corpus_dir: Path, doc: Document) -> Original:
+    """The bytes of the corpus file a document was indexed from (``indexed_file``), so that what a
+    reader opens is what the citations point into."""
+    found = indexed_file(corpus_dir, doc)
+    if found is None:
+        raise BadInput(f"{doc.doc_id}: its file is no longer in the corpus folder; run `qa index` to update")
+    path, data = found
     return Original(readable_name(path.name), MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"), data)

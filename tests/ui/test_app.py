@@ -85,7 +85,7 @@ def test_lazy_engine_opens_once_and_relays_progress_to_waiters(monkeypatch):
             progress("embed passages", i, 4)
             time.sleep(0.2)
         opened.append(settings)
-        return type("E", (), {"documents": []})()
+        return type("E", (), {"documents": [], "sync": lambda self: False})()
 
     monkeypatch.setattr(Engine, "open", staticmethod(fake_open))
     holder = LazyEngine(settings="S")
