@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -144,21 +145,27 @@ def many_passages_txt(size: int = 9_900_000) -> bytes:
 
 # -- the headline: qa index over a folder holding the big ones -------------------------------------
 
-def _timed(cmd: list[str], env_note: str = "") -> tuple[float, int, int, str]:
-    """(wall seconds, max RSS in MB over the process and its children, exit code, stderr tail)."""
+def _timed(cmd: list[str], env: dict) -> tuple[float, int, int, str]:
+    """(wall seconds, max RSS in MB of the process or any of its children, exit code, output tail)."""
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     t0 = time.perf_counter()
-    r = subprocess.run(timer + cmd, capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(timer + cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     wall = time.perf_counter() - t0
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
-    tail = "\n".join(line for line in r.stderr.splitlines() if not line.startswith("\t"))[-2000:]
+    tail = "\n".join(line for line in (r.stdout + r.stderr).splitlines()
+                     if not line.startswith(("\t", "Command exited")))[-1500:]
     return wall, int(rss.group(1)) // 1024 if rss else -1, r.returncode, tail
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print it")
+    parser.add_argument("--unpacked-mb", type=float, default=None,
+                        help="QA_MAX_UNPACKED_MB for the run (e.g. 1000: the time and character budgets must act)")
     args = parser.parse_args(argv)
+    env = dict(os.environ)
+    if args.unpacked_mb:
+        env["QA_MAX_UNPACKED_MB"] = str(args.unpacked_mb)
     tmp = Path(tempfile.mkdtemp(prefix="qa-hostile-"))
     try:
         corpus = tmp / "corpus"
@@ -170,12 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         for f in sorted(corpus.iterdir()):
             print(f"{f.name}: {f.stat().st_size / 1e3:,.0f} KB")
         qa = [sys.executable, "-m", "qa", "--corpus", str(corpus), "--index", str(tmp / "index")]
-        wall, rss, rc, err = _timed([*qa, "index"])
-        print(f"qa index: {wall:.1f} s, max RSS {rss:,} MB, exit {rc}\n{err}")
-        wall2, rss2, rc2, err2 = _timed([*qa, "ask", "Who confronted Putin?"])
-        print(f"qa ask: {wall2:.1f} s, max RSS {rss2:,} MB, exit {rc2}\n{err2}")
-        wall3, _, rc3, _ = _timed([*qa, "index"])
-        print(f"second qa index: {wall3:.1f} s, exit {rc3}")
+        wall, rss, rc, out = _timed([*qa, "index"], env)
+        print(f"-- qa index: {wall:.1f} s, max RSS {rss:,} MB, exit {rc}\n{out}")
+        wall2, rss2, rc2, out2 = _timed([*qa, "ask", "--top-k", "1", "Who confronted Putin?"], env)
+        print(f"-- qa ask: {wall2:.1f} s, max RSS {rss2:,} MB, exit {rc2}\n{out2}")
+        wall3, _, rc3, out3 = _timed([*qa, "index"], env)
+        print(f"-- second qa index: {wall3:.1f} s, exit {rc3}\n{out3}")
         return 0 if rc == rc2 == 0 else 1
     finally:
         if args.keep:
