@@ -151,7 +151,7 @@ def read_data(data: bytes, name: str, suffix: str, meter: Meter | None = None) -
     if suffix in ISOLATED:
         from .sandbox import read_isolated
 
-        fields = read_isolated(data, name, suffix, meter)
+        fields = read_isolated(data, name, suffix, meter, read_format)
     else:
         fields = read_format(data, name, suffix, meter)
     raw = RawText(fields["text"], sha, markdown=fields.get("markdown", False), title=fields.get("title", ""),

@@ -25,12 +25,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import BadInput
 from .budget import Meter
 
 log = logging.getLogger(__name__)
+#: read_format(data, name, suffix, meter) -> the fields of a read document (``readers.read_format``)
+Reader = Callable[[bytes, str, str, Meter], dict]
 
 #: The folder holding the ``qa`` package: the child imports the readers from there.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent.parent)
@@ -42,8 +45,9 @@ _BOOT = (
     f"sys.path.insert(0, {_PACKAGE_PARENT!r})\n"
     "for name, sub in (('qa', 'qa'), ('qa.ingest', 'qa/ingest')):\n"
     "    m = types.ModuleType(name); m.__path__ = [sys.path[0] + '/' + sub]; sys.modules[name] = m\n"
+    "from qa.ingest.readers import read_format\n"
     "from qa.ingest.sandbox import serve\n"
-    "serve(float(sys.argv[1]))\n"
+    "serve(float(sys.argv[1]), read_format)\n"
 )
 
 
@@ -104,16 +108,15 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes | None:
     return bytes(out)
 
 
-def read_isolated(data: bytes, name: str, suffix: str, meter: Meter) -> dict:
-    """``read_format(data, name, suffix)``'s fields, computed in a child process that is killed
-    when ``meter``'s deadline passes; BadInput with the one-line refusal otherwise."""
+def read_isolated(data: bytes, name: str, suffix: str, meter: Meter, read_format: Reader) -> dict:
+    """``read_format(data, name, suffix, meter)``'s fields (``readers.read_format``, which the child
+    imports itself), computed in a child process that is killed when ``meter``'s deadline passes;
+    BadInput with the one-line refusal otherwise."""
     budget = meter.budget
     try:
         worker = _take(budget.memory_mb)
     except OSError as exc:  # no child process to be had: read here, with the in-process checks only
         log.warning("reading %s in process (%s)", name, exc)
-        from .readers import read_format
-
         return read_format(data, name, suffix, meter)
     header = json.dumps({"name": name, "suffix": suffix, "size": len(data), "seconds": max(meter.remaining(), 0.0),
                          "budget": {k: getattr(budget, k) for k in budget.ENV}}).encode() + b"\n"
@@ -150,13 +153,12 @@ def _died(worker: _Worker, name: str, meter: Meter) -> BadInput:
 
 # -- the child ----------------------------------------------------------------------------------------
 
-def serve(memory_mb: float) -> None:
+def serve(memory_mb: float, read_format: Reader) -> None:
     """The child's loop: read a request (JSON header line, then the file's bytes) from stdin, answer
     with its fields or its refusal on stdout (12-digit length, then JSON). Ends at EOF."""
     import resource
 
     from ..config import ReadBudget
-    from .readers import read_format
 
     limit = int(memory_mb * 2**20)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
