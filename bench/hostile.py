@@ -162,10 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print it")
     parser.add_argument("--unpacked-mb", type=float, default=None,
                         help="QA_MAX_UNPACKED_MB for the run (e.g. 1000: the time and character budgets must act)")
+    parser.add_argument("--seconds", type=float, default=None, help="QA_MAX_READ_SECONDS for the run")
     args = parser.parse_args(argv)
     env = dict(os.environ)
     if args.unpacked_mb:
         env["QA_MAX_UNPACKED_MB"] = str(args.unpacked_mb)
+    if args.seconds:
+        env["QA_MAX_READ_SECONDS"] = str(args.seconds)
     tmp = Path(tempfile.mkdtemp(prefix="qa-hostile-"))
     try:
         corpus = tmp / "corpus"
