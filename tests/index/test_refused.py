@@ -12,7 +12,6 @@ import pytest
 from bench.hostile import expanding_docx, shared_stream_pdf
 from qa import Engine
 from qa.index import is_fresh, store, update_index
-from qa.index import build as build_module
 from qa.index.manifest import Manifest
 from qa.ingest import corpus as corpus_module
 from tests.ingest.makers import REPORT, REPORT_TEXT, docx_bytes, pdf_bytes
@@ -133,18 +132,17 @@ def test_a_file_edited_while_it_is_indexed_is_read_again_next_time(fake_settings
     old_text = "Lighthouse keepers\n\nThe last keeper retired in 1987. He kept the light for years.\n"
     new_text = "Lighthouse keepers\n\nThe last keeper retired in 1991, after thirty winters on the rock.\n"
     path.write_text(old_text, encoding="utf-8")
-    real = build_module.load_document
+    real = corpus_module.document_from
 
-    def edited_meanwhile(p, *args, **kwargs):
-        doc = real(p, *args, **kwargs)  # the bytes are read: the user saves a new version now
-        if p.name == "keepers.txt":
+    def edited_meanwhile(raw, name, *args, **kwargs):
+        if name == "keepers.txt":  # its bytes are read: the user saves a new version now
             path.write_text(new_text, encoding="utf-8")
             os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
-        return doc
+        return real(raw, name, *args, **kwargs)
 
-    monkeypatch.setattr(build_module, "load_document", edited_meanwhile)
+    monkeypatch.setattr(corpus_module, "document_from", edited_meanwhile)
     update_index(fake_settings, fake_embedder)
-    monkeypatch.setattr(build_module, "load_document", real)
+    monkeypatch.setattr(corpus_module, "document_from", real)
     manifest = live_manifest(fake_settings)
     entry = next(d for d in manifest.documents if d.doc_id == "keepers")
     indexed = store.read_version(store.live_version(fake_settings.index_dir), 1).table.document("keepers")
