@@ -37,6 +37,65 @@ MAX_TOP_K = 50
 PASSAGES_PER_DOCUMENT = 3
 
 
+@dataclass(frozen=True)
+class ReadBudget:
+    """What reading one document may cost, checked while it is read (never after): a file over
+    any of these is refused with one line naming the limit and its setting, and stays refused,
+    unread, until it changes (the index records it). Each is a ``QA_*`` environment variable,
+    read whenever a document is read (``ReadBudget.from_env``): indexing, uploads and URLs alike.
+
+    A 500 KB PDF whose 2,000 pages share one 60 MB content stream, or a 450 KB DOCX of 42 M
+    characters, is what these stop (issue 19): the file cap alone bounds neither.
+    """
+
+    #: QA_MAX_READ_SECONDS: wall time to read, clean and split one file. PDF, DOCX and HTML are read
+    #: in a child process killed at this limit (pypdf can spend many seconds inside one page).
+    #: A minute: a real 300-page PDF took 6.6 s here (22 ms a page, most of it splitting sentences),
+    #: so a PDF at the page limit (2,000) needs ~45 s on 2 shared cores.
+    seconds: float = 60.0
+    #: QA_MAX_READ_MB: address space of that child process (RLIMIT_AS), in MB.
+    memory_mb: float = 1024.0
+    #: QA_MAX_UNPACKED_MB (in MB): what a file may unpack to while read: a DOCX's parts as they are
+    #: inflated (whatever sizes its zip directory declares), a PDF's page content streams (a stream
+    #: shared by many pages counts for each page that draws it). Five times the file cap.
+    unpacked_bytes: int = 5 * MAX_FILE_BYTES
+    #: QA_MAX_DOCUMENT_CHARS: characters of text one document may hold (the file cap's worth).
+    chars: int = MAX_FILE_BYTES
+    #: QA_MAX_DOCUMENT_PASSAGES: passages one document may give (each is embedded with its sentences).
+    passages: int = 20_000
+    #: QA_MAX_PDF_PAGES: pages a PDF may have.
+    pages: int = 2000
+
+    ENV = {"seconds": "QA_MAX_READ_SECONDS", "memory_mb": "QA_MAX_READ_MB", "unpacked_bytes": "QA_MAX_UNPACKED_MB",
+           "chars": "QA_MAX_DOCUMENT_CHARS", "passages": "QA_MAX_DOCUMENT_PASSAGES", "pages": "QA_MAX_PDF_PAGES"}
+
+    @classmethod
+    def from_env(cls) -> ReadBudget:
+        """The defaults with any ``QA_*`` variable of ``ENV`` applied; BadInput naming a bad value
+        (a limit set wrongly is said aloud, not silently replaced by the default)."""
+        from .errors import BadInput
+
+        values = {}
+        for name, var in cls.ENV.items():
+            raw = os.environ.get(var, "").strip()
+            if not raw:
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                value = float("nan")
+            if not value > 0 or value == float("inf"):
+                raise BadInput(f"{var}={raw[:40]!r} is not a positive number; fix or unset it")
+            if name == "unpacked_bytes":
+                value *= 2**20
+            values[name] = value if name in ("seconds", "memory_mb") else max(1, int(value))
+        return cls(**values)
+
+    def key(self) -> str:
+        """The limits as one string: a file refused under other limits is read again."""
+        return ";".join(f"{name}={getattr(self, name):g}" for name in self.ENV)
+
+
 def go_offline() -> None:
     """Never let Hugging Face libraries reach the network, nor chatter: models ship in packages.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,16 +19,16 @@ from typing import Callable
 
 import numpy as np
 
-from ..config import Settings
+from ..config import ReadBudget, Settings
 from ..errors import BadInput, IndexProblem
 from ..ingest import INGEST_VERSION, corpus_files, doc_id_for, load_document, read_metadata
 from ..ingest.corpus import file_key
-from ..ingest.readers import read_bytes_checked
+from ..ingest.readers import read_checked
 from ..text import bytes_sha256, content_hash
 from ..types import Document, sentence_texts
 from . import store, vectors
 from .lexical import BM25
-from .manifest import FORMAT_VERSION, Counts, FileEntry, Manifest, ModelInfo
+from .manifest import FORMAT_VERSION, Counts, FileEntry, Manifest, ModelInfo, Refusal
 from .table import PassageTable
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,25 @@ def _stat(path: str) -> tuple[int, int]:
         return -1, -1
 
 
+@dataclass
+class _Seen:
+    """What one update read: the stat each file had when the bytes indexed were read (``fstat``
+    before reading; -1 when the bytes indexed are not those: read again next time), and the
+    files refused when read, with that stat."""
+
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+    refused: dict[str, Refusal] = field(default_factory=dict)
+
+
+def refusal_limits() -> str:
+    """What a refusal was decided under: the reader's version and the reading budgets in force (a
+    bad QA_MAX_* value is a BadInput here, before any file is read)."""
+    return f"ingest {INGEST_VERSION}; {ReadBudget.from_env().key()}"
+
+
 def manifest_for(settings: Settings, embedder, dim: int, kind: str, docs: list[Document],
-                 skipped: dict[str, str]) -> Manifest:
+                 skipped: dict[str, str], seen: _Seen | None = None) -> Manifest:
+    seen = seen or _Seen()
     n_passages = sum(len(d.passages) for d in docs)
     return Manifest(
         format_version=FORMAT_VERSION,
@@ -72,8 +90,10 @@ def manifest_for(settings: Settings, embedder, dim: int, kind: str, docs: list[D
         corpus_dir=str(settings.corpus_dir.resolve()),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         counts=Counts(len(docs), n_passages, sum(len(p.sentences) for d in docs for p in d.passages)),
-        documents=tuple(FileEntry(d.doc_id, d.path, d.sha256, d.title, *_stat(d.path)) for d in docs),
+        documents=tuple(FileEntry(d.doc_id, d.path, d.sha256, d.title, *seen.stats.get(d.path, _stat(d.path)))
+                        for d in docs),
         skipped=skipped,
+        refused=dict(seen.refused),
     )
 
 
@@ -100,7 +120,9 @@ def compatible(manifest: Manifest, settings: Settings, embedder) -> str | None:
 
 
 def is_fresh(manifest: Manifest, settings: Settings) -> bool:
-    """True if the corpus folder holds exactly the indexed files, unchanged (size and mtime)."""
+    """True if the corpus folder holds exactly the indexed files, unchanged (size and mtime), and
+    its refused files are those refused, unchanged: a refused file stays refused, unread, until it
+    changes; then the index is stale and the next update reads it again."""
     try:
         files = corpus_files(settings.corpus_dir)
     except BadInput:
@@ -112,6 +134,8 @@ def is_fresh(manifest: Manifest, settings: Settings) -> bool:
     present = {p for p, (size, _) in indexed.items() if size >= 0}
     current = {file_key(settings.corpus_dir, p) for p in files}
     if current != present | set(manifest.skipped):
+        return False
+    if any(_stat(p) != (r.size, r.mtime_ns) for p, r in manifest.refused.items() if p in current):
         return False
     return all(_stat(p) == st for p, st in indexed.items())
 
@@ -175,12 +199,17 @@ def _previous(settings: Settings, embedder) -> _Previous:
 
 
 def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport, progress: Progress,
-                 forget: frozenset[str] = frozenset(), load: Loader = load_document) -> tuple[list[Document], dict[str, str]]:
+                 forget: frozenset[str] = frozenset(), load: Loader | None = None,
+                 record: _Seen | None = None) -> tuple[list[Document], dict[str, str]]:
     """Every readable corpus file as a Document (unchanged ones reused), the previous version's
     documents whose file is gone or unreadable, and the skipped files; keys in ``forget`` are left
     out, their file read or not.
     ``load(path, entry, doc_id)`` reads one new or changed file (the Ray engine passes documents
-    it read in parallel)."""
+    it read in parallel); without it the bytes read to hash the file are the bytes parsed.
+    ``record`` collects the stats and refusals the manifest records."""
+    record = record if record is not None else _Seen()
+    limits = refusal_limits()
+    remembered = prev.manifest.refused if prev.manifest is not None else {}
     files = corpus_files(settings.corpus_dir)
     meta, warnings = read_metadata(settings.corpus_dir)
     report.notes.extend(warnings)
@@ -199,7 +228,11 @@ def _read_corpus(settings: Settings, prev: _Previous, report: UpdateReport, prog
         while doc_id in used_ids:  # a.txt and a.md: the second becomes a-2
             doc_id = doc_id + "-2"
         try:
-            doc = _read_one(path, key, doc_id, meta.get(path.name, {}), old, report, load)
+            refused = _still_refused(remembered.get(key), path, limits)
+            if refused is not None:  # refused before, unchanged since: not read again
+                record.refused[key] = refused
+                raise BadInput(refused.reason)
+            doc = _read_one(path, key, doc_id, meta.get(path.name, {}), old, report, load, record, limits)
         except (BadInput, OSError) as exc:
             reason = str(exc) if isinstance(exc, BadInput) else f"{path.name}: cannot be read ({exc.strerror or exc})"
             if old is not None and key not in forget and not path.is_symlink():
@@ -226,13 +259,44 @@ def _keep(old: Document, reason: str, report: UpdateReport) -> None:
     report.notes.append(f"{reason} until you remove it (python -m qa remove {old.doc_id})")
 
 
+def _still_refused(refusal: Refusal | None, path: Path, limits: str) -> Refusal | None:
+    """``refusal`` if the file it was made for is still a regular file of the same size and mtime,
+    and the limits are the same; None when the file must be read (again)."""
+    if refusal is None or refusal.limits != limits:
+        return None
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    same = stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (refusal.size, refusal.mtime_ns)
+    return refusal if same else None
+
+
 def _read_one(path: Path, key: str, doc_id: str, meta: dict, old: Document | None,
-              report: UpdateReport, load: Loader = load_document) -> Document:
-    if old is not None and old.doc_id == doc_id and old.sha256 == bytes_sha256(read_bytes_checked(path)):
+              report: UpdateReport, load: Loader | None = None, seen: _Seen | None = None,
+              limits: str = "") -> Document:
+    """One corpus file as a Document: its bytes read once (with the stat they were read with),
+    hashed, and parsed only when new or changed. A refusal of those bytes is recorded in ``seen``."""
+    seen = seen if seen is not None else _Seen()
+    data, st = read_checked(path)
+    stat_read = (st.st_size, st.st_mtime_ns)
+    sha = bytes_sha256(data)
+    if old is not None and old.doc_id == doc_id and old.sha256 == sha:
         old.title = meta.get("title") or old.title
         old.source = meta.get("source") or old.source
+        seen.stats[key] = stat_read
         return old
-    doc = load(path, entry_for(meta, old), doc_id)
+    try:
+        if load is None:
+            doc = load_document(path, entry_for(meta, old), doc_id, data=data)
+        else:
+            doc = load(path, entry_for(meta, old), doc_id)
+            if doc.sha256 != sha:  # read again elsewhere, and changed in between: read it next time
+                stat_read = (-1, -1)
+    except BadInput as exc:
+        seen.refused[key] = Refusal(*stat_read, limits, str(exc))
+        raise
+    seen.stats[key] = stat_read
     doc.path = key
     (report.changed if old is not None else report.added).append(doc_id)
     report.notes.extend(doc.notes)
@@ -266,12 +330,13 @@ def update_index(settings: Settings, embedder, progress: Progress | None = None,
         ray = ray_engine(engine)  # checks the option and that Ray is installed before anything is read
     with store.write_lock(settings.index_dir):
         prev = _previous(settings, embedder)
+        seen = _Seen()
         if ray is None:
-            docs, skipped = _read_corpus(settings, prev, report, progress, forget)
+            docs, skipped = _read_corpus(settings, prev, report, progress, forget, record=seen)
         else:  # documents read on Ray, then put together here; embedder serves the vectors Ray computed
             docs, skipped, embedder = ray.ingest(
                 settings, embedder, prev, progress, entry_for,
-                lambda load: _read_corpus(settings, prev, report, progress, forget, load))
+                lambda load: _read_corpus(settings, prev, report, progress, forget, load, seen))
         kept = {d.path for d in docs}
         report.removed = [d.doc_id for p, d in prev.documents.items() if p not in kept]
         if not docs:
@@ -284,7 +349,7 @@ def update_index(settings: Settings, embedder, progress: Progress | None = None,
                                                           progress, "embed sentences")
         report.documents, report.passages = len(docs), len(passages)
         kind = vectors.choose_kind(settings.index_kind, len(passages))
-        manifest = manifest_for(settings, embedder, pvecs.shape[1], kind, docs, skipped)
+        manifest = manifest_for(settings, embedder, pvecs.shape[1], kind, docs, skipped, seen)
         if _unchanged(prev.manifest, manifest, report, settings.recall_target):
             report.unchanged = True
             if then is not None:
@@ -305,7 +370,7 @@ def _unchanged(old: Manifest | None, new: Manifest, report: UpdateReport, recall
     """Nothing to write: same files, same content, same corpus folder and skipped files, and a
     vector index of the kind asked for, tuned to the recall target asked for (QA_RECALL_TARGET)."""
     return (old is not None and not report.added and not report.changed and not report.removed
-            and old.corpus_dir == new.corpus_dir and old.skipped == new.skipped
+            and old.corpus_dir == new.corpus_dir and old.skipped == new.skipped and old.refused == new.refused
             and old.documents == new.documents and old.index_kind == new.index_kind
             and _tuned_for(old, recall_target))
 

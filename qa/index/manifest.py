@@ -45,6 +45,19 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A corpus file refused when read (damaged, over a reading budget, ...), with the stat its bytes
+    had and the limits it was read under: while both are the same it is refused again unread, so
+    one hostile file costs its time budget once, not at every update (issue 19)."""
+
+    size: int
+    mtime_ns: int
+    #: ``build.refusal_limits()``: the reader's version and the ``ReadBudget`` in force
+    limits: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     format_version: int | None
     ingest_version: int | None
@@ -60,6 +73,10 @@ class Manifest:
     #: nlist, nprobe / ef_search, recall target and the recall measured at build); empty in
     #: manifests from before it was recorded (the index then keeps what its file holds)
     vector_index: dict = field(default_factory=dict)
+    #: resolved path of each corpus file refused when its bytes were read -> the stat and limits it
+    #: was refused with (a subset of ``skipped``, plus documents kept though their file now fails);
+    #: empty in manifests from before it was recorded (those files are read again once)
+    refused: dict[str, Refusal] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -81,6 +98,7 @@ class Manifest:
                 documents=tuple(_file_entry(_object(d, "a document")) for d in _get(data, "documents", list, [])),
                 skipped=_skipped(_get(data, "skipped", dict, {})),
                 vector_index=_vector_index(_get(data, "vector_index", dict, {})),
+                refused={k: _refusal(_object(v, "a refused file")) for k, v in _get(data, "refused", dict, {}).items()},
             )
         except TypeError as exc:
             raise IndexProblem(f"{where}: manifest damaged ({exc}); rebuild with: python -m qa index") from None
@@ -125,6 +143,11 @@ def _counts(data: dict) -> Counts:
 
 def _skipped(data: dict) -> dict[str, str]:
     return {path: _get(data, path, str, "") for path in data}
+
+
+def _refusal(data: dict) -> Refusal:
+    return Refusal(_get(data, "size", int, -1), _get(data, "mtime_ns", int, -1), _get(data, "limits", str, ""),
+                   _get(data, "reason", str, ""))
 
 
 def _vector_index(data: dict) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..types import Block, Offsets
+from .budget import Meter
 from .split import block_spans, capped_spans, line_spans, sentence_spans
 
 # Lines that are page furniture rather than article text (ads, sign-up and "trending" prompts).
@@ -47,7 +48,7 @@ def _heading_span(text: str, s: int, e: int) -> Offsets:
     return (s + m.end(), e) if m else (s, e)
 
 
-def classify(text: str, doc_id: str, markdown: bool = False) -> tuple[list[Block], str]:
+def classify(text: str, doc_id: str, markdown: bool = False, meter: Meter | None = None) -> tuple[list[Block], str]:
     """Blocks of ``text`` in reading order, and the title found in it ("" if none).
 
     Rules, in order, per blank-line block:
@@ -58,12 +59,17 @@ def classify(text: str, doc_id: str, markdown: bool = False) -> tuple[list[Block
       is a caption; one of three words or fewer is dropped as a leftover;
     - a body block whose text already appeared as a body block is dropped (duplicates);
     - everything else is a body paragraph, numbered from 1, with its sentences.
+
+    With a ``meter``, each passage is counted and the clock checked per block, so a document over
+    its passage or time budget is refused as soon as it gets there.
     """
     blocks: list[Block] = []
     seen_bodies: set[str] = set()
     title = ""
     number = 0
     for bs, be in block_spans(text):
+        if meter is not None:
+            meter.check_time()
         lines = [(s, e) for s, e in line_spans(text, bs, be) if not _is_leftover(text[s:e])]
         if not lines:
             continue
@@ -100,6 +106,8 @@ def classify(text: str, doc_id: str, markdown: bool = False) -> tuple[list[Block
             continue
         seen_bodies.add(key)
         for ps, pe in capped_spans(text, s, e):  # an over-long paragraph becomes several passages
+            if meter is not None:
+                meter.add_passage()
             number += 1
             blocks.append(Block(doc_id, "body", ps, pe, text[ps:pe], number, tuple(sentence_spans(text, ps, pe))))
     return blocks, title

@@ -20,8 +20,9 @@ from pathlib import Path
 from ..errors import BadInput, QAError
 from ..text import bytes_sha256
 from ..types import Document
+from .budget import Meter
 from .clean import classify
-from .readers import SUPPORTED, RawText, read_bytes_checked, read_file
+from .readers import SUPPORTED, RawText, check_suffix, read_bytes_checked, read_data
 
 log = logging.getLogger(__name__)
 
@@ -96,18 +97,26 @@ def corpus_files(folder: Path) -> list[Path]:
 
 
 def load_document(path: Path, meta: dict | None = None, doc_id: str | None = None,
-                  follow_links: bool = False) -> Document:
-    """Read, clean and split one file into a Document."""
-    doc = document_from(read_file(path, follow_links), path.name, meta, doc_id)
+                  follow_links: bool = False, data: bytes | None = None) -> Document:
+    """Read, clean and split one file into a Document, within one ``ReadBudget`` (QA_* settings)
+    for all of it. ``data``: the file's bytes when the caller has read them already (indexing
+    reads once, hashes what it read and parses the same bytes)."""
+    meter = Meter(path.name)
+    if data is None:
+        check_suffix(path.name, path.suffix)
+        data = read_bytes_checked(path, follow_links)
+    doc = document_from(read_data(data, path.name, path.suffix, meter), path.name, meta, doc_id, meter)
     doc.path = str(path)
     return doc
 
 
-def document_from(raw: RawText, name: str, meta: dict | None = None, doc_id: str | None = None) -> Document:
-    """Clean and split a read file (named ``name``) into a Document; a PDF's blocks get their page."""
+def document_from(raw: RawText, name: str, meta: dict | None = None, doc_id: str | None = None,
+                  meter: Meter | None = None) -> Document:
+    """Clean and split a read file (named ``name``) into a Document; a PDF's blocks get their page.
+    Passages and time are counted against ``meter`` (a new one from the QA_* settings when None)."""
     meta = meta or {}
     did = doc_id or doc_id_for(Path(name))
-    blocks, found_title = classify(raw.text, did, markdown=raw.markdown)
+    blocks, found_title = classify(raw.text, did, markdown=raw.markdown, meter=meter or Meter(name))
     if not any(b.kind == "body" for b in blocks):
         raise BadInput(f"{name}: no paragraph of text found after cleaning; is this an article?")
     if raw.page_starts:

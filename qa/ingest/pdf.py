@@ -18,12 +18,18 @@ What is built is what the index stores and the reader shows, so every citation i
 - paragraphs are separated by a blank line; ``page_starts[i]`` is where the first paragraph that
   starts on page ``i + 1`` begins, so a block's page is the last page starting at or before it.
 
-Refused with one line (``BadInput``): not a PDF, damaged, encrypted with a password, over
-``MAX_PDF_PAGES`` pages, or no text layer at all (a scanned PDF: OCR is out of scope).
+Refused with one line (``BadInput``): not a PDF, damaged, encrypted with a password, or no text
+layer at all (a scanned PDF: OCR is out of scope); and over a budget (``budget.Meter``, checked as
+pages are read): more pages than QA_MAX_PDF_PAGES, page content streams unpacking to more than
+QA_MAX_UNPACKED_MB in all (counted before each page is parsed: a stream that every page draws
+counts for every page, as pypdf parses it again for each), more characters than
+QA_MAX_DOCUMENT_CHARS, or longer than QA_MAX_READ_SECONDS (the child process that reads a PDF,
+``sandbox``, is killed at that limit, even inside one page).
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 import math
@@ -32,9 +38,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..errors import BadInput
+from .budget import Meter
 
-#: Most pages a PDF may have; a longer one is refused naming this limit.
-MAX_PDF_PAGES = 2000
 #: Lines at each end of a page (in reading order) that may be running headers or footers.
 EDGE_LINES = 3
 _TERMINAL = tuple(".!?…:;\"'”’)]")
@@ -66,19 +71,45 @@ class PdfText:
 # -- reading the file -------------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def _quiet_pypdf():
+def _quiet_pypdf(meter: Meter):
     """pypdf logs a warning for every oddity of a damaged file; the refusal (or nothing) is what the
-    user needs, so its logger is raised to ERROR while reading."""
+    user needs, so its logger is raised to ERROR while reading. pypdf's own limits on what one
+    stream may inflate to are lowered to the unpacked budget (they are 75 MB by default)."""
+    import pypdf
+
     logger = logging.getLogger("pypdf")
     old = logger.level
     logger.setLevel(logging.ERROR)
+    cap = meter.budget.unpacked_bytes + 1
+    config = pypdf.get_configuration()
+    limits = {f.name: min(getattr(config, f.name), cap) for f in dataclasses.fields(config)
+              if f.name.endswith("_output_length") or f.name == "maximum_declared_stream_length"}
     try:
-        yield
+        with pypdf.apply_configuration(**limits):
+            yield
     finally:
         logger.setLevel(old)
 
 
-def _open(data: bytes, name: str):
+def _content_bytes(page) -> int:
+    """How many bytes of content stream pypdf will parse to read ``page`` (after inflating); 0 when
+    they cannot be had (the page's own reading then fails and says so)."""
+    import pypdf.errors
+
+    try:
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        if contents is None:
+            return 0
+        streams = contents if isinstance(contents, list) else [contents]
+        return sum(len(s.get_object().get_data()) for s in streams)
+    except (pypdf.errors.LimitReachedError, MemoryError):
+        raise
+    except Exception:  # damaged: left to page_lines, which marks the page unreadable
+        return 0
+
+
+def _open(data: bytes, name: str, meter: Meter):
     import pypdf
 
     if b"%PDF-" not in data[:1024]:
@@ -86,6 +117,8 @@ def _open(data: bytes, name: str):
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         encrypted = reader.is_encrypted
+    except MemoryError:
+        raise
     except Exception as exc:  # pypdf raises many kinds on damaged input
         raise BadInput(f"{name}: not a readable PDF, the file looks damaged ({type(exc).__name__})") from None
     if encrypted:
@@ -100,8 +133,7 @@ def _open(data: bytes, name: str):
         pages = len(reader.pages)
     except Exception as exc:
         raise BadInput(f"{name}: not a readable PDF, its page list is damaged ({type(exc).__name__})") from None
-    if pages > MAX_PDF_PAGES:
-        raise BadInput(f"{name}: {pages} pages is over the {MAX_PDF_PAGES}-page limit for a PDF; split it")
+    meter.check_pages(pages)
     return reader
 
 
@@ -157,18 +189,30 @@ def _flush(lines: list[Line], buf: list[str], pos) -> None:
         lines.append(Line(text, x, y, size))
 
 
-def read_pdf(data: bytes, name: str) -> PdfText:
+def read_pdf(data: bytes, name: str, meter: Meter | None = None) -> PdfText:
     """The document text of a PDF (see the module's docstring); BadInput if it cannot give one."""
-    with _quiet_pypdf():
-        reader = _open(data, name)
+    import pypdf.errors
+
+    meter = meter or Meter(name)
+    with _quiet_pypdf(meter):
+        reader = _open(data, name, meter)
         pages: list[list[Line]] = []
         unreadable: list[int] = []
         for i, page in enumerate(reader.pages, 1):
+            meter.check_time()
             try:
-                pages.append(page_lines(page))
+                meter.add_unpacked(_content_bytes(page), "its pages' content unpacks")
+            except pypdf.errors.LimitReachedError:
+                raise meter.over_unpacked("a page's content unpacks") from None
+            try:
+                lines = page_lines(page)
+            except MemoryError:
+                raise
             except Exception:
-                pages.append([])
+                lines = []
                 unreadable.append(i)
+            meter.add_chars(sum(len(ln.text) + 1 for ln in lines))
+            pages.append(lines)
         title = _metadata_title(reader)
     if not any(pages):
         if unreadable:

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..config import MAX_FILE_BYTES
 from ..errors import BadInput
 from ..text import bytes_sha256
+from .budget import Meter
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 #: Above this share of control characters (other than line breaks and tabs) decoded "text" is
@@ -60,7 +61,18 @@ def decode(data: bytes, name: str) -> tuple[str, list[str]]:
 
 
 def read_bytes_checked(path: Path, follow_links: bool = False) -> bytes:
-    """The bytes of a regular file no larger than MAX_FILE_BYTES, checked before reading.
+    """The bytes of a regular file no larger than MAX_FILE_BYTES, checked before reading
+    (``read_checked`` without the stat)."""
+    return read_checked(path, follow_links)[0]
+
+
+def read_checked(path: Path, follow_links: bool = False) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file no larger than MAX_FILE_BYTES, checked before reading, and the
+    stat of the open file taken before its bytes were read (``fstat`` of the same descriptor).
+
+    That stat is what an index records beside the bytes' hash: a file edited while it is read has a
+    newer size or mtime than recorded, so the next update reads it again (issue 19), where a stat
+    taken after reading would match the edited file and hide the edit.
 
     Without ``follow_links`` a symbolic link is refused (opened with O_NOFOLLOW, so it cannot be
     swapped in between check and read): a corpus file must be the corpus's own, never a way to
@@ -92,7 +104,7 @@ def read_bytes_checked(path: Path, follow_links: bool = False) -> bytes:
             raise BadInput(f"{name}: cannot be read ({exc.strerror or exc}); check the file") from None
     if len(data) > MAX_FILE_BYTES:
         raise BadInput(f"{name}: over the {MAX_FILE_BYTES // 2**20} MB limit")
-    return data
+    return data, st
 
 
 def _html_main_text(html: str, name: str) -> tuple[str, str, str]:
@@ -112,11 +124,11 @@ def _html_main_text(html: str, name: str) -> tuple[str, str, str]:
     return text, title, source
 
 
-def read_file(path: Path, follow_links: bool = False) -> RawText:
+def read_file(path: Path, follow_links: bool = False, meter: Meter | None = None) -> RawText:
     """Read one document file; raises BadInput with a one-line reason if it cannot be used.
     Symbolic links are refused unless ``follow_links`` (a file the user names outside the corpus)."""
     check_suffix(path.name, path.suffix)
-    return read_data(read_bytes_checked(path, follow_links), path.name, path.suffix)
+    return read_data(read_bytes_checked(path, follow_links), path.name, path.suffix, meter)
 
 
 def check_suffix(name: str, suffix: str) -> None:
@@ -124,28 +136,49 @@ def check_suffix(name: str, suffix: str) -> None:
         raise BadInput(f"{name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED)}")
 
 
-def read_data(data: bytes, name: str, suffix: str) -> RawText:
-    """A document's text from its bytes, read as the format ``suffix`` names."""
+#: Formats read in a child process killed at the time budget (``sandbox``): their readers are
+#: CPU-bound Python or native code over a format that unpacks (PDF, DOCX) or nests (HTML).
+ISOLATED = (".pdf", ".docx", ".html", ".htm")
+
+
+def read_data(data: bytes, name: str, suffix: str, meter: Meter | None = None) -> RawText:
+    """A document's text from its bytes, read as the format ``suffix`` names, within the budgets of
+    ``meter`` (a new one, from the QA_* settings, when None)."""
     suffix = suffix.lower()
     check_suffix(name, suffix)
+    meter = meter or Meter(name)
     sha = bytes_sha256(data)
-    if suffix == ".pdf":
-        from .pdf import read_pdf
+    if suffix in ISOLATED:
+        from .sandbox import read_isolated
 
-        pdf = read_pdf(data, name)
-        raw = RawText(pdf.text, sha, title=pdf.title, notes=list(pdf.notes), page_starts=pdf.page_starts)
-    elif suffix == ".docx":
-        from .word import read_docx
-
-        text, title = read_docx(data, name)
-        raw = RawText(text, sha, title=title)
+        fields = read_isolated(data, name, suffix, meter, read_format)
     else:
-        text, notes = decode(data, name)
-        if suffix in (".html", ".htm"):
-            text, title, source = _html_main_text(text, name)
-            raw = RawText(text, sha, title=title, source=source, notes=notes)
-        else:
-            raw = RawText(text, sha, markdown=suffix in (".md", ".markdown"), notes=notes)
+        fields = read_format(data, name, suffix, meter)
+    raw = RawText(fields["text"], sha, markdown=fields.get("markdown", False), title=fields.get("title", ""),
+                  source=fields.get("source", ""), notes=list(fields.get("notes", ())),
+                  page_starts=tuple(fields.get("page_starts", ())))
     if not raw.text.strip():
         raise BadInput(f"{name}: the file holds no text")
     return raw
+
+
+def read_format(data: bytes, name: str, suffix: str, meter: Meter) -> dict:
+    """The text of ``data`` as format ``suffix`` and what the format tells of it, as plain fields
+    (text, title, source, notes, page_starts, markdown): what the child process sends back."""
+    if suffix == ".pdf":
+        from .pdf import read_pdf
+
+        pdf = read_pdf(data, name, meter)
+        return {"text": pdf.text, "title": pdf.title, "notes": list(pdf.notes), "page_starts": list(pdf.page_starts)}
+    if suffix == ".docx":
+        from .word import read_docx
+
+        text, title = read_docx(data, name, meter)
+        return {"text": text, "title": title}
+    text, notes = decode(data, name)
+    if suffix in (".html", ".htm"):
+        text, title, source = _html_main_text(text, name)
+        meter.add_chars(len(text))
+        return {"text": text, "title": title, "source": source, "notes": notes}
+    meter.add_chars(len(text))
+    return {"text": text, "notes": notes, "markdown": suffix in (".md", ".markdown")}

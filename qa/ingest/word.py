@@ -7,20 +7,27 @@ in other parts of the package and are not body text, so they never become passag
 built here is what the index stores and the reader shows: citations are slices of it.
 
 Refused with one line: not a .docx (an old binary .doc, or an encrypted document, which Office
-stores as an OLE container), a damaged package, or one that would unpack to more than
-``MAX_UNPACKED_BYTES`` (a zip bomb).
+stores as an OLE container), a damaged package, or one over a budget (``budget.Meter``): parts that
+unpack to more than QA_MAX_UNPACKED_MB (a zip bomb: counted as the parts are inflated, chunk by
+chunk, never trusting the sizes the zip directory declares), text of more than
+QA_MAX_DOCUMENT_CHARS characters (counted block by block), or reading longer than
+QA_MAX_READ_SECONDS.
+
+python-docx is given a copy of the package rebuilt from the parts inflated here (stored, not
+compressed): ``zipfile``'s own read of a whole member inflates everything its compressed data
+holds in one call, and only then cuts it to the declared size, so a part that understates its
+size would cost gigabytes before being found damaged.
 """
 from __future__ import annotations
 
 import io
 import unicodedata
 import zipfile
+import zlib
 
-from ..config import MAX_FILE_BYTES
 from ..errors import BadInput
+from .budget import Meter
 
-#: Largest total size the package's parts may unpack to.
-MAX_UNPACKED_BYTES = 20 * MAX_FILE_BYTES
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -30,30 +37,52 @@ def _clean(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
 
 
-def _check_package(data: bytes, name: str) -> None:
+#: Bytes inflated per read: what one step may allocate beyond the budget.
+_CHUNK = 1 << 16
+
+
+def _unpacked(data: bytes, name: str, meter: Meter) -> bytes:
+    """The package re-written with its parts stored uncompressed, each part inflated here in chunks
+    and counted against the unpacked budget as it comes (see the module's docstring)."""
     if data.startswith(_OLE):
         raise BadInput(f"{name}: an encrypted (password-protected) or old-format .doc Word file; "
                        "save it as a .docx without a password")
+    damaged = BadInput(f"{name}: not a readable .docx file (not a Word package, or damaged)")
+    out = io.BytesIO()
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = z.infolist()
-            names = {i.filename for i in infos}
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise BadInput(f"{name}: not a readable .docx file (not a Word package, or damaged)") from None
-    if "word/document.xml" not in names:
-        raise BadInput(f"{name}: not a Word document (the package has no word/document.xml)")
-    if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-        raise BadInput(f"{name}: unpacks to over {MAX_UNPACKED_BYTES // 2**20} MB; refused")
+        with zipfile.ZipFile(io.BytesIO(data)) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+            infos = [i for i in z.infolist() if not i.is_dir()]
+            if "word/document.xml" not in {i.filename for i in infos}:
+                raise BadInput(f"{name}: not a Word document (the package has no word/document.xml)")
+            if sum(i.file_size for i in infos) > meter.budget.unpacked_bytes:  # says so before inflating
+                raise meter.over_unpacked()
+            for info in infos:
+                meter.check_time()
+                part = bytearray()
+                with z.open(info) as f:
+                    while chunk := f.read(_CHUNK):
+                        meter.add_unpacked(len(chunk))
+                        part += chunk
+                copy.writestr(info.filename, bytes(part))
+    except BadInput:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError,
+            zlib.error, RuntimeError):  # damaged, encrypted members, unknown compression
+        raise damaged from None
+    return out.getvalue()
 
 
-def read_docx(data: bytes, name: str) -> tuple[str, str]:
+def read_docx(data: bytes, name: str, meter: Meter | None = None) -> tuple[str, str]:
     """(document text, title from the document's properties or "") of a .docx file's bytes."""
-    _check_package(data, name)
+    meter = meter or Meter(name)
+    package = _unpacked(data, name, meter)
+    del data
     import docx
     from docx.table import Table
 
     try:
-        doc = docx.Document(io.BytesIO(data))
+        doc = docx.Document(io.BytesIO(package))
+        del package
         blocks = []
         for item in doc.iter_inner_content():
             if isinstance(item, Table):
@@ -70,9 +99,11 @@ def read_docx(data: bytes, name: str) -> tuple[str, str]:
             else:
                 block = _clean(item.text)
             if block:
+                meter.add_chars(len(block) + 2)
                 blocks.append(block)
+            meter.check_time()
         title = " ".join((doc.core_properties.title or "").split())[:300]
-    except BadInput:
+    except (BadInput, MemoryError):
         raise
     except Exception as exc:  # lxml, KeyError on a missing part, ...: a damaged package
         raise BadInput(f"{name}: not a readable .docx file, it looks damaged ({type(exc).__name__})") from None

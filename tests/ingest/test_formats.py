@@ -14,9 +14,7 @@ from qa import BadInput, Engine
 from qa.cli import main as cli_main
 from qa.index import update_index
 from qa.ingest import add_files, add_url, load_document
-from qa.ingest import pdf as pdf_module
 from qa.ingest import url as url_module
-from qa.ingest import word as word_module
 from qa.ingest.readers import read_data
 from qa.present.html import reader_html
 from qa.present.markdown import answer_markdown
@@ -124,8 +122,9 @@ def test_pdf_refusals_are_one_line(tmp_path, name, data, words):
 
 
 def test_pdf_page_limit_is_named(tmp_path, monkeypatch):
-    monkeypatch.setattr(pdf_module, "MAX_PDF_PAGES", 2)
-    assert "3 pages is over the 2-page limit" in refusal(tmp_path / "long.pdf", pdf_bytes(REPORT))
+    monkeypatch.setenv("QA_MAX_PDF_PAGES", "2")
+    msg = refusal(tmp_path / "long.pdf", pdf_bytes(REPORT))
+    assert "3 pages is over the 2-page limit" in msg and "(QA_MAX_PDF_PAGES)" in msg
 
 
 def test_pdf_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
@@ -164,8 +163,9 @@ def test_docx_refusals_are_one_line(tmp_path, name, data, words):
 
 
 def test_docx_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(word_module, "MAX_UNPACKED_BYTES", 2000)
-    assert "unpacks to over" in refusal(tmp_path / "bomb.docx", docx_bytes())
+    monkeypatch.setenv("QA_MAX_UNPACKED_MB", str(2000 / 2**20))
+    msg = refusal(tmp_path / "bomb.docx", docx_bytes())
+    assert "unpacks to over" in msg and "(QA_MAX_UNPACKED_MB)" in msg
 
 
 def _zip(parts: dict) -> bytes:
