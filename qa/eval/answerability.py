@@ -53,13 +53,16 @@ class Searched:
 
 
 def first_stage(searcher, evalset: EvalSet, qvecs: dict[str, np.ndarray], qids: list[str], doc_ids=None,
-                drop_gold=False) -> list[Searched]:
+                drop_gold=False, method: str = "hybrid") -> list[Searched]:
+    """Each question ranked by the first stage (``method``) within ``doc_ids`` (a list, a function
+    of the question id, or None: everything), its best ``DEPTH`` kept; a question without
+    relevance judgments has no gold (-1)."""
     out = []
     for qid in qids:
         question = evalset.queries[qid]
-        golds = set(evalset.qrels[qid])
+        golds = set(evalset.qrels.get(qid, ()))
         scope = doc_ids(qid) if callable(doc_ids) else doc_ids
-        scored, tokens = searcher.rank(question, qvecs[qid], scope, "hybrid")
+        scored, tokens = searcher.rank(question, qvecs[qid], scope, method)
         if drop_gold:
             scored = [s for s in scored if searcher.passage(s.row).passage_id not in golds]
         scored = scored[:DEPTH]
@@ -118,15 +121,21 @@ def answerability_figures(score: np.ndarray, y: np.ndarray, threshold: float | N
             "answered_rate": float(decided[y == 1].mean()), "abstain_rate": float((~decided[y == 0]).mean())}
 
 
-def reliability(prob: np.ndarray, y: np.ndarray, bins: int = 5) -> list[dict]:
-    """Per probability bin: cases, mean predicted, share actually answerable."""
-    edges = np.linspace(0, 1, bins + 1)
+def reliability(prob: np.ndarray, y: np.ndarray, bins: int = 5, edges=None) -> list[dict]:
+    """Per probability bin: cases, mean predicted, share actually answerable.
+
+    ``edges``: other bin edges, for a score that is not a probability (v1's evidence); each bin
+    holds [lo, hi), the last one [lo, hi], and is labelled with two decimals.
+    """
+    fmt = ".1f" if edges is None else ".2f"
+    edges = np.linspace(0, 1, bins + 1) if edges is None else np.asarray(edges, float)
     out = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        m = (prob >= lo) & ((prob < hi) if hi < 1 else (prob <= hi))
+    for n, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        last = n == len(edges) - 2
+        m = (prob >= lo) & ((prob <= hi) if last else (prob < hi))
         if m.any():
-            out.append({"bin": f"{lo:.1f}-{hi:.1f}", "cases": int(m.sum()), "predicted": round(float(prob[m].mean()), 3),
-                        "observed": round(float(y[m].mean()), 3)})
+            out.append({"bin": f"{lo:{fmt}}-{hi:{fmt}}", "cases": int(m.sum()),
+                        "predicted": round(float(prob[m].mean()), 3), "observed": round(float(y[m].mean()), 3)})
     return out
 
 
