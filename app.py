@@ -5,7 +5,9 @@ tests and ``gradio app.py``) builds the page on first access.
 
 ``main()`` starts opening the index and loading the model first, then serves the REST API at once
 and the page as soon as Gradio has loaded (``ui/server.py``): a question sent right after start
-waits for the engine and is answered.
+waits for the engine and is answered. The server answers only at its own address and only to its
+own page (not to other sites' pages): ``QA_ALLOWED_HOSTS`` names more addresses (ui/guard.py).
+Uploads wait in ``.cache/uploads`` (GRADIO_TEMP_DIR) and are deleted once handled, or after an hour.
 
 API (see the README): Gradio's, for gradio_client, and plain REST beside it (``ui/rest.py``)::
 
@@ -23,10 +25,13 @@ import logging
 import os
 import threading
 
-from qa.config import go_offline
+from qa.config import PROJECT_ROOT, go_offline
 
 go_offline()  # before gradio imports huggingface_hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio's upload folder (read once, when gradio is imported): in the project's cache, where the
+# server deletes uploads that never became documents (ui/server.py), not /tmp/gradio for ever.
+os.environ.setdefault("GRADIO_TEMP_DIR", str(PROJECT_ROOT / ".cache" / "uploads"))
 
 from qa.serving import LazyEngine  # noqa: E402
 

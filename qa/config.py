@@ -107,6 +107,15 @@ def go_offline() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
+def allowed_hosts() -> list[str]:
+    """QA_ALLOWED_HOSTS: addresses the app's server answers to besides its own (127.0.0.1,
+    localhost and [::1] at its port), comma-separated: ``name`` (at any port) or ``name:port``,
+    e.g. a reverse proxy's name or an SSH tunnel's local port. Any other Host is refused, and so
+    is a request from a page on any other address (see ui/guard.py: DNS rebinding, cross-site
+    requests)."""
+    return [entry.strip() for entry in os.environ.get("QA_ALLOWED_HOSTS", "").split(",") if entry.strip()]
+
+
 def _env_threads() -> int:
     """QA_THREADS, default 1.
 

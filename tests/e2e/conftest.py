@@ -60,9 +60,26 @@ def record(name: str, value) -> None:
     print(f"{name}: {value}")
 
 
+#: Files left in the upload folder before the server starts: one older than the server keeps
+#: uploads (deleted at start), one just written (kept: it may be an upload in progress).
+STALE_UPLOAD, FRESH_UPLOAD = Path("0ld5ha") / "abandoned.txt", Path("f4e5h") / "in-progress.txt"
+
+
+def plant_uploads(uploads: Path) -> None:
+    from ui.server import UPLOAD_MAX_AGE_S
+
+    for rel in (STALE_UPLOAD, FRESH_UPLOAD):
+        (uploads / rel).parent.mkdir(parents=True, exist_ok=True)
+        (uploads / rel).write_text("left behind by a page that never pressed Add", encoding="utf-8")
+    old = time.time() - UPLOAD_MAX_AGE_S - 60
+    for path in (uploads / STALE_UPLOAD, (uploads / STALE_UPLOAD).parent):
+        os.utime(path, (old, old))
+
+
 class AppServer:
     def __init__(self, url: str, proc: subprocess.Popen, log: Path, corpus: Path, uploads: Path):
         self.url, self.proc, self.log, self.corpus, self.uploads = url, proc, log, corpus, uploads
+        self.port = int(url.rsplit(":", 1)[1].strip("/"))
 
     def log_tail(self, n: int = 3000) -> str:
         try:
@@ -111,6 +128,7 @@ def app_server(tmp_path_factory):
     port = free_port()
     env = dict(os.environ, QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(index), GRADIO_SERVER_PORT=str(port),
                GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", GRADIO_TEMP_DIR=str(tmp / "uploads"))
+    plant_uploads(tmp / "uploads")
     log = tmp / "app.log"
     url = f"http://127.0.0.1:{port}/"
     started = time.monotonic()
