@@ -5,7 +5,6 @@ for the Origin or Referer, one-line JSON, the API never reached) or, exactly whe
 names this app's own address, served by the API; never a 500. ``make fuzz`` runs it long."""
 from __future__ import annotations
 
-import asyncio
 import json
 
 import fastapi
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 
 from qa import Settings
 from qa.serving import LazyEngine
+from tests import aio
 from tests.fuzz.harness import TALLY, A, fuzz_settings
 from ui.guard import AllowedHosts, HostGuard
 from ui.rest import add_routes
@@ -119,7 +119,7 @@ def test_any_host_origin_or_referer_is_refused_or_served_as_our_own(guarded_api,
     before = inner.count
     TALLY.inputs += 1
     try:
-        status, out = asyncio.run(call(app, method, path, headers, body))
+        status, out = aio.run(call(app, method, path, headers, body))
     except Exception as exc:  # a 500 for whoever sent it
         TALLY.crashes.append(f"{method} {path} {headers!r}: {exc!r}"[:400])
         raise

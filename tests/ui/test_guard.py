@@ -100,7 +100,7 @@ def test_the_warming_up_app_and_rest_are_guarded(staged):
 
 
 def test_a_missing_or_repeated_host_is_refused(staged):
-    import asyncio
+    from tests import aio
 
     async def call(headers):
         sent = []
@@ -116,11 +116,11 @@ def test_a_missing_or_repeated_host_is_refused(staged):
         await staged.app(scope, receive, send)
         return sent[0]["status"]
 
-    assert asyncio.run(call([])) == 400
-    assert asyncio.run(call([(b"host", b"127.0.0.1:7860"), (b"host", b"evil.example")])) == 400
-    assert asyncio.run(call([(b"host", b"127.0.0.1:7860"), (b"origin", b"http://127.0.0.1:7860"),
+    assert aio.run(call([])) == 400
+    assert aio.run(call([(b"host", b"127.0.0.1:7860"), (b"host", b"evil.example")])) == 400
+    assert aio.run(call([(b"host", b"127.0.0.1:7860"), (b"origin", b"http://127.0.0.1:7860"),
                              (b"origin", b"http://evil.example")])) == 403
-    assert asyncio.run(call([(b"host", b"127.0.0.1:7860")])) == 503
+    assert aio.run(call([(b"host", b"127.0.0.1:7860")])) == 503
 
 
 def test_websockets_are_guarded_too():
