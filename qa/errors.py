@@ -19,3 +19,8 @@ class IndexProblem(QAError):
 
 class ModelProblem(QAError):
     """The embedding model cannot be found or does not match its expected hash."""
+
+
+class CorpusNotWritable(QAError):
+    """A file could not be written into the corpus folder (disk full, read-only...); nothing
+    half-written was left there and nothing already in it changed."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import BadInput, QAError
+from ..errors import BadInput, CorpusNotWritable
 from ..text import bytes_sha256
 from ..types import Document
 from .budget import Meter
@@ -162,11 +162,6 @@ def _copy_new(src: Path, dest: Path) -> None:
     """Copy ``src`` to a new file ``dest`` in the corpus (see ``_create_new``)."""
     with open(src, "rb") as fin:
         _create_new(dest, lambda fout: shutil.copyfileobj(fin, fout))
-
-
-class CorpusNotWritable(QAError):
-    """A file could not be written into the corpus folder (disk full, read-only...); nothing
-    half-written was left there and nothing already in it changed."""
 
 
 def not_written(dest: Path, exc: OSError, partial: Path | None = None) -> CorpusNotWritable:
