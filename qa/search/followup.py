@@ -43,10 +43,15 @@ class SearchPlan:
 def is_follow_up(question: str) -> bool:
     """Whether a chat question leans on the previous one (see :func:`search_plan`)."""
     words = _WORDS.findall(question)
+    if not words:  # "?": nothing to lean with; searched as typed, it gets the one-line refusal
+        return False
+    if _CONNECTIVE.search(question) or _OTHER_DOC.search(question):
+        return True
     content = [w for w in words if w.lower() not in _STOP]
     names = [w for w in words[1:] if w[:1].isupper()]
-    return bool(_CONNECTIVE.search(question) or _OTHER_DOC.search(question) or len(content) < 2
-                or (_PRONOUN.search(question) and not names))
+    if any(w[:1].isupper() for w in content):  # "Lukashenko", "Who is Kozak?": it names its subject
+        return bool(_PRONOUN.search(question) and not names and len(content) < 2)
+    return bool(len(content) < 2 or (_PRONOUN.search(question) and not names))
 
 
 def search_plan(question: str, turns: list[Turn], selected: list[str]) -> SearchPlan:
@@ -54,13 +59,14 @@ def search_plan(question: str, turns: list[Turn], selected: list[str]) -> Search
 
     - A question is a *follow-up* when it opens with a connective ("and ...", "but ...",
       "what about ...", "how about ..."), mentions "the other article / document / one",
-      has fewer than two content words ("why?", "and Swat?"), or uses a pronoun such as
-      he / she / it / they / this / that and names no one (no capitalised word after the first).
+      has fewer than two content words and names nothing ("why?"; but "Lukashenko" and "Who
+      is Kozak?" are questions of their own), or uses a pronoun such as he / she / it / they /
+      this / that and names no one (no capitalised word after the first).
     - A follow-up is searched as the conversation's last self-contained question followed by
       the follow-up itself, minus any "the other article/document/one": "Who confronted Putin?"
       then "and what about Swat?" searches "Who confronted Putin? and what about Swat?". When the
       follow-up adds no content word ("and why?", "and what does the other article say?"), the
-      earlier question is searched alone.
+      earlier question is searched alone, and the note says that nothing new was searched.
     - If it mentions the other article/document/one, it searches the selected documents except
       the one that gave the previous reply's first passage (when that leaves any).
     - Otherwise the question is searched as typed, in the selected documents. The plan's note
@@ -75,6 +81,9 @@ def search_plan(question: str, turns: list[Turn], selected: list[str]) -> Search
     text = f"{base} {rest}" if has_content else base
     doc_ids = list(selected)
     note = f"Follow-up: searched “{text}”"
+    if not has_content and not _OTHER_DOC.search(question):
+        # nothing new to search: say so, rather than give the same passages as if they answered it
+        note = f"Follow-up: “{question.strip()}” adds nothing to search; these are the passages for “{base}” again"
     if _OTHER_DOC.search(question):
         prev = turns[-1].answer
         first = prev.passages[0].doc_id if prev.passages else None

@@ -17,6 +17,12 @@ from tests.conftest import make_hit
     ("And Swat?", True),
     ("What did he say about it?", True),
     ("Is there a gap between the front and what the Kremlin acknowledges?", False),
+    # short questions that name their subject stand alone (issue 20); "?" has nothing to lean with
+    ("Lukashenko", False),
+    ("Who is Kozak?", False),
+    ("?", False),
+    ("and Lukashenko?", True),
+    ("What did Kozak say to him?", False),
 ])
 def test_is_follow_up(question, follow):
     assert is_follow_up(question) is follow
@@ -37,7 +43,9 @@ def test_search_plan_follow_up_prepends_last_self_contained_question():
     turns.append(Turn("and what about Swat?", first, None, plan.note))
     assert search_plan("and his commander?", turns, ["a", "b"]).text == "Who confronted Putin? and his commander?"
     # a follow-up that adds no content word searches the earlier question alone
-    assert search_plan("and why?", turns, ["a", "b"]).text == "Who confronted Putin?"
+    again = search_plan("and why?", turns, ["a", "b"])
+    assert again.text == "Who confronted Putin?"
+    assert "adds nothing to search" in again.note and "again" in again.note
 
 
 def test_search_plan_other_article_searches_the_other_documents():
