@@ -167,6 +167,9 @@ class Settings:
     #: Re-rank and judge answers with the shipped second stage (QA_SECOND_STAGE=off: the first
     #: stage's order and evidence test, as in v1).
     second_stage: bool = field(default_factory=lambda: os.environ.get("QA_SECOND_STAGE", "on").lower() != "off")
+    #: Re-rank, judge and find the answer span with the trained reader (qa/models/reader.json),
+    #: where one ships; QA_READER=off: the second stage decides, as before it.
+    reader: bool = field(default_factory=lambda: os.environ.get("QA_READER", "on").lower() != "off")
     #: Embeddings of benchmark texts (``qa eval --beir/--squad``), kept between runs.
     cache_dir: Path = field(default_factory=lambda: _env_path("QA_CACHE_DIR", PROJECT_ROOT / "bench" / "cache"))
     #: The development sets ``qa eval`` scores by default (a folder like ../shared/eval); None: none set.

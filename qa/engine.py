@@ -15,7 +15,7 @@ from .index.encoders import embedder_for
 from .index.manifest import Manifest
 from .ingest import add_files, add_url
 from .ingest.corpus import Original, indexed_file, original_file, readable_name
-from .search import second_stage
+from .search import reading, second_stage
 from .search.compare import compare
 from .search.retrieve import Searcher
 from .text import quoted
@@ -36,7 +36,8 @@ class Engine:
         self.embedder = embedder
         self.version = version
         self.searcher = Searcher(version.table, version.vectors, version.lexical, embedder,
-                                 second_stage.load() if settings.second_stage else None)
+                                 second_stage.load() if settings.second_stage else None,
+                                 reading.load(settings.threads) if settings.reader else None)
         self._lock = threading.Lock()  # one change at a time in this process (the write lock: across processes)
         self._stamp: tuple[int, int, int] | None = None  # CURRENT as it was when ``version`` was read
         self._overview_lock = threading.Lock()  # one computation at a time: it writes the cache

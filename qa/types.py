@@ -93,6 +93,8 @@ class Hit:
     highlight: tuple[Offsets, ...]
     score: float
     page: int | None = None
+    answers: bool | None = None  # the reader's judgement of this passage (None: not read)
+    answer: Offsets | None = None  # the reader's answer span in it, absolute (None: not read)
 
     def to_json(self) -> dict:
         out = {
@@ -102,7 +104,25 @@ class Hit:
         }
         if self.page is not None:
             out["page"] = self.page
+        if self.answers is not None:
+            out["answers"] = self.answers
         return out
+
+
+@dataclass(frozen=True)
+class AnswerSpan:
+    """The answer itself: ``text == document_text[start:end]``, inside passage ``paragraph`` of
+    ``doc_id`` (absolute offsets, as passages have)."""
+
+    doc_id: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "paragraph": self.paragraph, "start": self.start, "end": self.end,
+                "text": self.text}
 
 
 #: The three verdicts an Answer can carry.
@@ -128,6 +148,7 @@ class Answer:
     confidence: float = 0.0
     verdict: str = ""  # derived from ``answered`` when not given
     reason: str = ""
+    answer_span: AnswerSpan | None = None  # the reader's answer, when it judged the question answered
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
@@ -138,7 +159,8 @@ class Answer:
 
     def to_json(self) -> dict:
         return {"question": self.question, "answered": self.answered, "verdict": self.verdict, "reason": self.reason,
-                "confidence": round(float(self.confidence), 4), "passages": [h.to_json() for h in self.passages]}
+                "confidence": round(float(self.confidence), 4), "passages": [h.to_json() for h in self.passages],
+                "answer_span": self.answer_span.to_json() if self.answer_span else None}
 
 
 @dataclass(frozen=True)

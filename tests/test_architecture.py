@@ -17,6 +17,7 @@ from tests.conftest import ROOT
 #: The library's rooms in data-flow order: a module may import its own room and those before it.
 LAYERS = [
     {"qa.config", "qa.errors", "qa.types", "qa.text"},
+    {"qa.models"},  # model files: located, verified, opened (no torch)
     {"qa.ingest"},
     {"qa.index"},
     {"qa.search"},

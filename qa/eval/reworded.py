@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInput
-from ..search import evidence, second_stage
+from ..search import evidence, reading, second_stage
+from ..search.fusion import METHODS
 from ..search.retrieve import CANDIDATES, Searcher
 from ..text import read_jsonl
 from .answerability import (
@@ -172,17 +173,22 @@ def answerability(searcher: Searcher, p: Pool, qvecs: dict, method: str, progres
     """Reworded questions (answerable) against near misses over the whole pool: the method's
     answer score, the shipped verdict on each, and their figures overall and per kind."""
     model = second_stage.load() if method == "rerank" else None
+    stage = reading.load() if method == "reader" else None
     qids = list(p.cases.queries)
-    cases = first_stage(searcher, p.cases, qvecs, qids, method="hybrid" if model else method)
-    if model is not None:
+    # the verdict as the product gives it: the same searcher with (or without) its later stage
+    product = Searcher(searcher.table, searcher.vectors, searcher.lexical, searcher.embedder, model, stage)
+    it = progress(qids, desc=f"verdict {method}", unit="question") if progress else qids
+    answers = [product.ask(p.cases.queries[q], method=method if method in METHODS else "hybrid") for q in it]
+    answered = np.array([a.verdict == "answered" for a in answers])
+    if stage is not None:  # the reader's probability for the passage it put first
+        score = np.array([a.passages[0].score if a.passages else 0.0 for a in answers])
+        name, threshold = "reader", stage.threshold
+    elif model is not None:
+        cases = first_stage(searcher, p.cases, qvecs, qids, method="hybrid")
         score, name, threshold = second_stage_scores(searcher, model, cases), "second_stage", model.threshold
     else:
+        cases = first_stage(searcher, p.cases, qvecs, qids, method=method)
         score, name, threshold = first_stage_scores(searcher, cases)[0], "evidence", evidence.THRESHOLD
-    # the verdict as the product gives it: the same searcher with (or without) the second stage
-    product = Searcher(searcher.table, searcher.vectors, searcher.lexical, searcher.embedder, model)
-    it = progress(qids, desc=f"verdict {method}", unit="question") if progress else qids
-    answers = [product.ask(p.cases.queries[q], method="hybrid" if model else method) for q in it]
-    answered = np.array([a.verdict == "answered" for a in answers])
     y = np.array([q in p.cases.qrels for q in qids], dtype=int)
     fig = answerability_figures(score, y, None, decided=answered)
     # answered with the gold paragraph on top (the reworded questions come first in ``qids``)
@@ -199,7 +205,7 @@ def answerability(searcher: Searcher, p: Pool, qvecs: dict, method: str, progres
                           "balanced_accuracy": f["balanced_accuracy"], "abstain_rate": f["abstain_rate"]}
     # a probability in fixed bins; v1's evidence (not a probability) in fifths of its cases, the
     # edges being cases' own scores (interpolated ones could land a hair off a case's score)
-    edges = None if model is not None else np.unique(np.quantile(score, np.linspace(0, 1, 6), method="lower"))
+    edges = None if model is not None or stage is not None else np.unique(np.quantile(score, np.linspace(0, 1, 6), method="lower"))
     return {"score": name, "threshold": threshold, "auroc": fig["auroc"], "abstain_balanced": fig["balanced_accuracy"],
             "answered_rate": fig["answered_rate"], "abstain_rate": fig["abstain_rate"],
             "answered_right": right / len(gold), "reliability": reliability(score, y, edges=edges), "by_kind": by_kind}

@@ -14,7 +14,7 @@ from ..errors import BadInput
 from ..index import vectors
 from ..index.lexical import BM25
 from ..index.table import PassageTable
-from ..search import second_stage
+from ..search import reading, second_stage
 from ..search.fusion import METHODS
 from ..search.retrieve import Searcher
 from ..text import quoted
@@ -28,8 +28,9 @@ METRICS = {"ndcg@10": "ndcg@10", "recall@100": "recall@100", "mrr@10": "mrr@10",
 DEPTH = 100
 
 
-#: The first stage's methods, and "rerank": hybrid followed by the shipped second stage.
-EVAL_METHODS = (*METHODS, "rerank")
+#: The first stage's methods, "rerank": hybrid followed by the shipped second stage, and
+#: "reader": hybrid followed by the shipped reader (qa/models/reader.json).
+EVAL_METHODS = (*METHODS, "rerank", "reader")
 
 
 def parse_methods(spec: str) -> list[str]:
@@ -39,6 +40,9 @@ def parse_methods(spec: str) -> list[str]:
         raise BadInput(f"unknown method {quoted(bad[0] if bad else spec)}; use a comma list of {', '.join(EVAL_METHODS)}")
     if "rerank" in methods and second_stage.load() is None:
         raise BadInput(f"method rerank needs {second_stage.MODEL_FILE}; train it with `python -m training.second_stage`")
+    if "reader" in methods and reading.load() is None:
+        raise BadInput("method reader needs qa/models/reader.json; train one with `python -m training.reader` and "
+                       "ship it with `python -m training.reader_choose --ship`")
     return list(dict.fromkeys(methods))
 
 
@@ -66,10 +70,13 @@ def rank_queries(searcher: Searcher, queries: dict[str, str], qvecs: np.ndarray,
     items = list(queries.items())
     it = progress(items, desc=f"rank {method}", unit="query") if progress else items
     model = second_stage.load() if method == "rerank" else None
+    stage = reading.load() if method == "reader" else None
     for (qid, text), qvec in zip(it, qvecs):
-        scored, tokens = searcher.rank(text, qvec, None, "hybrid" if model else method, candidates=depth)
+        scored, tokens = searcher.rank(text, qvec, None, method if method in METHODS else "hybrid", candidates=depth)
         if model is not None:
             scored = searcher.rerank(text, tokens, scored, model)[0]
+        if stage is not None:
+            scored = stage.read(searcher.table, text, scored)[0]
         out[qid] = scored[:depth]
     return out
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..types import Answer, Comparison, Hit
 from .links import original_href, span_href
-from .text import verdict_head, where
+from .text import ANSWERED, answer_line, sections, verdict_head, where
 
 #: The stylesheet of every class this module emits.
 CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
@@ -69,15 +69,19 @@ def answer_html(ans: Answer, href=None, note: str = "") -> str:
     parts = [f'<div class="qa-answer {kind}">']
     if note:
         parts.append(f'<div class="qa-note">{html_escape(note)}</div>')
-    headline, reason, heading = verdict_head(ans)
+    headline, reason, _ = verdict_head(ans)
+    line = answer_line(ans)
+    if line:
+        parts.append(f'<div class="qa-answer-span">{html_escape(line)}</div>')
     if headline:
         parts.append(f'<div class="qa-verdict qa-verdict-no">{html_escape(headline)}</div>')
     if reason:
         parts.append(f'<div class="qa-reason">{html_escape(reason)}</div>')
-    if heading:
-        cls = "qa-verdict" if ans.answered else "qa-closest"
-        parts.append(f'<div class="{cls}">{html_escape(heading)}</div>')
-    parts += [hit_html(h, href(h) if href else None) for h in ans.passages]
+    for heading, hits in sections(ans):
+        if heading:
+            cls = "qa-verdict" if heading == ANSWERED else "qa-closest"
+            parts.append(f'<div class="{cls}">{html_escape(heading)}</div>')
+        parts += [hit_html(h, href(h) if href else None) for h in hits]
     parts.append("</div>")
     return "".join(parts)
 

@@ -8,7 +8,7 @@ import dataclasses
 import html
 
 from ..types import Answer
-from .text import marked, verdict_head, where
+from .text import answer_line, marked, sections, verdict_head, where
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-.!|~"})
 
@@ -19,16 +19,20 @@ def md_escape(text: str) -> str:
 
 
 def answer_markdown(ans: Answer) -> str:
-    headline, reason, heading = verdict_head(ans)
+    headline, reason, _ = verdict_head(ans)
+    line = answer_line(ans)
     parts = [f"### {md_escape(ans.question)}", ""]
-    parts += [x for line in (f"**{headline}**" if headline else "", f"*{md_escape(reason)}*" if reason else "", heading)
-              if line for x in (line, "")]
-    for h in ans.passages:
-        parts.append(f"{h.rank}. *{md_escape(h.title)}*, {md_escape(h.source)}, {where(h)} "
-                     f"(chars {h.start}–{h.end})")
-        parts.append("")
-        parts.append("   > " + marked(h, "**", "**", md_escape).replace("\n", "\n   > "))
-        parts.append("")
+    parts += [x for text in (f"**{md_escape(line)}**" if line else "", f"**{headline}**" if headline else "",
+                             f"*{md_escape(reason)}*" if reason else "") if text for x in (text, "")]
+    for heading, hits in sections(ans):
+        if heading:
+            parts += [heading, ""]
+        for h in hits:
+            parts.append(f"{h.rank}. *{md_escape(h.title)}*, {md_escape(h.source)}, {where(h)} "
+                         f"(chars {h.start}–{h.end})")
+            parts.append("")
+            parts.append("   > " + marked(h, "**", "**", md_escape).replace("\n", "\n   > "))
+            parts.append("")
     return "\n".join(parts)
 
 

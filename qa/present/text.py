@@ -20,6 +20,8 @@ NOT_ANSWERED = "The documents do not answer this question."
 CLOSEST = "Closest passages, not an answer:"
 ANSWERED = "Passages that answer it:"
 RELATED = "Related passages; they may not answer this question:"
+OTHERS = "Other passages; the reader judged that they do not answer it:"
+ANSWER = "Answer:"
 
 
 def visible(text: str) -> str:
@@ -38,6 +40,26 @@ def verdict_head(ans: Answer) -> tuple[str, str, str]:
     if ans.verdict == "related":
         return "", ans.reason, RELATED
     return NOT_ANSWERED, ans.reason, CLOSEST if ans.passages else ""
+
+
+def sections(ans: Answer) -> list[tuple[str, list[Hit]]]:
+    """The passages under their headings: when the reader judged each passage, only those judged
+    to answer go under ANSWERED and the rest under OTHERS; otherwise all under the verdict's heading."""
+    heading = verdict_head(ans)[2]
+    if ans.verdict == "answered" and any(h.answers is not None for h in ans.passages):
+        yes = [h for h in ans.passages if h.answers is not False]
+        no = [h for h in ans.passages if h.answers is False]
+        return [(ANSWERED, yes)] + ([(OTHERS, no)] if no else [])
+    return [(heading, list(ans.passages))] if ans.passages or heading else []
+
+
+def answer_line(ans: Answer) -> str:
+    """'Answer: <the span, verbatim> [rank]' when the reader found the answer, else ""."""
+    if ans.answer_span is None:
+        return ""
+    rank = next((h.rank for h in ans.passages if h.doc_id == ans.answer_span.doc_id
+                 and h.start <= ans.answer_span.start < h.end), 1)
+    return f"{ANSWER} {ans.answer_span.text} [{rank}]"
 
 
 def marked(hit: Hit, left: str, right: str, escape=lambda s: s) -> str:
@@ -63,10 +85,13 @@ def citation(hit: Hit) -> str:
 def answer_text(ans: Answer, color: bool = False) -> str:
     """Numbered passages with title and paragraph; the highlighted sentence between » «."""
     left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
-    lines = [f"Q: {ans.question}", ""] + [line for line in verdict_head(ans) if line] + [""]
+    headline, reason, _ = verdict_head(ans)
+    lines = [f"Q: {ans.question}", ""] + [line for line in (answer_line(ans), headline, reason) if line]
     lines = [visible(line) for line in lines]
-    for h in ans.passages:  # the highlight's colour codes are ours: added after the text is made visible
-        lines += [f"[{h.rank}] {visible(citation(h))}", "    " + marked(h, left, right, visible), ""]
+    for heading, hits in sections(ans):
+        lines += [visible(heading), ""] if heading else [] if not lines[-1] else [""]
+        for h in hits:  # the highlight's colour codes are ours: added after the text is made visible
+            lines += [f"[{h.rank}] {visible(citation(h))}", "    " + marked(h, left, right, visible), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

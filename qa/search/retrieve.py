@@ -12,7 +12,7 @@ from ..index import vectors
 from ..index.lexical import BM25, top_k
 from ..index.table import PassageTable
 from ..text import bad_character, has_search_words, quoted, tokenize, without_controls
-from ..types import Answer, Block, Hit, Offsets
+from ..types import Answer, AnswerSpan, Block, Hit, Offsets
 from . import evidence, features, fusion, reasons, second_stage
 from .fusion import METHODS
 
@@ -34,7 +34,9 @@ class Scored:
     best_sentence: int  # index into the passage's sentences
     lexical: float  # BM25
     fused: float = 0.0
-    final: float | None = None  # the second stage's probability, when it re-ranked this one
+    final: float | None = None  # the second stage's (or the reader's) probability, when it re-ranked this one
+    answers: bool | None = None  # the reader's judgement, when it read this one
+    answer: Offsets | None = None  # the reader's answer span in it, when it read this one
 
     @property
     def similarity(self) -> float:
@@ -92,9 +94,10 @@ class Searcher:
     """Answers questions from one loaded index (its passage table, vector index and BM25).
     Thread-safe for reading."""
 
-    def __init__(self, table: PassageTable, vector_index, lexical: BM25, embedder, model=None):
+    def __init__(self, table: PassageTable, vector_index, lexical: BM25, embedder, model=None, reader=None):
         self.table = table
         self.model = model  # the second stage (second_stage.SecondStage), or None: first stage only
+        self.reader = reader  # the reading stage (reading.ReadStage): when set, it re-ranks and judges instead
         self.vectors = vector_index
         self.lexical = lexical
         self.embedder = embedder
@@ -124,7 +127,11 @@ class Searcher:
         vocabulary = self.vocabulary(doc_ids)
         missing = evidence.missing_names(question, vocabulary)
         model = self.model if method == "hybrid" else None
-        if scored and model is not None:
+        stage = self.reader if method == "hybrid" else None
+        if scored and stage is not None:
+            scored = stage.read(self.table, question, scored)[0]
+            confidence, answered = scored[0].final, bool(scored[0].answers)
+        elif scored and model is not None:
             scored, logits, feats = self.rerank(question, tokens, scored, model)
             confidence = model.answerable(logits, feats, self.absent(tokens))
             answered = confidence >= model.threshold
@@ -142,8 +149,9 @@ class Searcher:
         searched = len(doc_ids) if doc_ids else len(self.table.documents)
         why = reasons.reason(verdict, missing=missing, shared=shared, confidence=confidence, searched=searched)
         hits = tuple(self.hit(s, i + 1) for i, s in enumerate(top))
+        span = self.answer_span(top[0]) if verdict == "answered" else None
         return Answer(question, verdict == "answered", hits, confidence if verdict != "not_found" else 0.0,
-                      verdict, why)
+                      verdict, why, span)
 
     def rank(self, question: str, qvec: np.ndarray, doc_ids: list[str] | None = None,
              method: str = "hybrid", *, candidates: int | None = None) -> tuple[list[Scored], list[str]]:
@@ -176,14 +184,28 @@ class Searcher:
         p = self.passage(s.row)
         d = self.table.by_id[p.doc_id]
         return Hit(rank, p.doc_id, d.title, d.source, p.paragraph, p.start, p.end, p.text,
-                   self.highlight(s), s.fused if s.final is None else s.final, p.page)
+                   self.highlight(s), s.fused if s.final is None else s.final, p.page, s.answers, s.answer)
 
     def highlight(self, s: Scored) -> tuple[Offsets, ...]:
-        """The passage's best-matching sentence as an absolute span (the whole passage if unsplit)."""
+        """The sentence holding the reader's answer, else the passage's best-matching sentence, as
+        an absolute span (the whole passage if unsplit)."""
         p = self.passage(s.row)
         if not p.sentences:
             return ((p.start, p.end),)
+        if s.answer is not None:
+            holding = next((tuple(x) for x in p.sentences if x[0] <= s.answer[0] < x[1]), None)
+            if holding:
+                return (holding,)
         return (tuple(p.sentences[s.best_sentence]),)
+
+    def answer_span(self, s: Scored) -> AnswerSpan | None:
+        """The reader's answer in the best passage, verbatim from the document."""
+        if s.answer is None:
+            return None
+        p = self.passage(s.row)
+        a, b = s.answer
+        text = self.table.by_id[p.doc_id].text[a:b]
+        return AnswerSpan(p.doc_id, p.paragraph, a, b, text) if text.strip() else None
 
     # -- second stage -----------------------------------------------------------------------------
     def term_weights(self, tokens: list[str]) -> dict[str, float]:

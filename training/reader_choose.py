@@ -1,0 +1,152 @@
+"""Choose how the product uses a trained reader, on squad-reworded dev, and optionally ship it.
+
+    python -m training.reader_choose [--model build/reader/model.int8.onnx] [--ship]
+
+Every dev question (reworded, SQuAD's own, and the near misses) is ranked by the first stage over
+the pool of articles 39-48, as ``qa eval --reworded`` does; the reader reads the best
+``max(--depths)`` candidates once, and then each (depth, retrieval weight) is scored: hit@1 and
+hit@3 of the reworded and the original questions, and the AUROC of the best reading's logit,
+reworded against near misses. The threshold is the one with the best balanced accuracy there.
+``--ship`` copies the model into qa/models/ and writes qa/models/reader.json with the choice
+(the best reworded hit@1 whose original hit@1 stays >= ``--min-original``) and the training report.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import PROJECT_ROOT, go_offline
+from qa.text import file_sha256
+
+DEV = PROJECT_ROOT.parent / "shared" / "datasets" / "squad-reworded" / "dev.jsonl"
+MODELS = PROJECT_ROOT / "qa" / "models"
+
+
+def read_all(searcher, reader, questions: dict[str, str], qvecs: dict, gold: dict, depth: int, method: str,
+             progress=None):
+    """question id -> (gold position among the first stage's best ``depth`` or -1, their fused
+    scores, the best unit logit of each)."""
+    from qa.models.units import reading_units
+
+    out = {}
+    items = list(questions.items())
+    for qid, q in (progress(items, desc="read") if progress else items):
+        scored, _ = searcher.rank(q, qvecs[qid], None, method)
+        head = scored[:depth]
+        units, owner = [], []
+        for k, s in enumerate(head):
+            p = searcher.passage(s.row)
+            for u in reading_units(searcher.table.by_id[p.doc_id].text, p.start, p.end, p.sentences):
+                units.append(u)
+                owner.append(k)
+        logits = np.full(len(head), -np.inf)
+        for k, r in zip(owner, reader.read(q, units)):
+            logits[k] = max(logits[k], r.logit)
+        g = gold.get(qid)
+        pos = next((i for i, s in enumerate(head) if searcher.passage(s.row).passage_id == g), -1)
+        out[qid] = (pos, np.array([s.fused for s in head]), logits)
+    return out
+
+
+def figures(reads: dict, rows, depth: int, weight: float) -> dict:
+    from sklearn.metrics import roc_auc_score
+
+    def ranked(qid):
+        pos, fused, logits = reads[qid]
+        fused, logits = fused[:depth], logits[:depth]
+        order = np.argsort(-(logits + weight * fused), kind="stable")
+        rank = int(np.where(order == pos)[0][0]) if 0 <= pos < depth else 99
+        return rank, float(logits.max()) if len(logits) else -99.0
+
+    out = {}
+    for name, key in (("reworded", lambda r: r.qid), ("original", lambda r: r.qid + "~orig")):
+        ranks = np.array([ranked(key(r))[0] for r in rows])
+        out[name] = {"hit@1": float((ranks < 1).mean()), "hit@3": float((ranks < 3).mean())}
+    pos = np.array([ranked(r.qid)[1] for r in rows])
+    neg = np.array([ranked(r.qid + "~near")[1] for r in rows])
+    y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+    s = np.r_[pos, neg]
+    out["auroc"] = float(roc_auc_score(y, s))
+    cuts = np.unique(s)
+    bal = [((pos >= c).mean() + (neg < c).mean()) / 2 for c in cuts]
+    best = int(np.argmax(bal))
+    out["threshold_logit"] = float(cuts[best])
+    out["balanced_accuracy"] = float(bal[best])
+    return out
+
+
+def main(argv=None) -> int:
+    go_offline()
+    from tqdm import tqdm
+
+    from qa.config import Settings
+    from qa.eval.cache import CachedEmbedder
+    from qa.eval.datasets import load_squad
+    from qa.eval.reworded import load_rows, pool, squad_beside
+    from qa.eval.runner import build_searcher
+    from qa.index.encoders import embedder_for
+    from qa.models.reader import Reader
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default=str(PROJECT_ROOT / "build" / "reader" / "model.int8.onnx"))
+    ap.add_argument("--rows", default=str(DEV))
+    ap.add_argument("--method", default="hybrid")
+    ap.add_argument("--depths", default="3,5,8,10,15")
+    ap.add_argument("--weights", default="0,0.5,1,2,3,5")
+    ap.add_argument("--max-length", type=int, default=160)
+    ap.add_argument("--min-original", type=float, default=0.91)
+    ap.add_argument("--limit", type=int, default=None, help="the first N rows only (a quick try)")
+    ap.add_argument("--ship", action="store_true")
+    args = ap.parse_args(argv)
+    model = Path(args.model)
+    rows = load_rows(Path(args.rows))[: args.limit]
+    p = pool(load_squad(squad_beside(Path(args.rows))), rows, "squad-reworded/dev")
+    settings = Settings()
+    embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir)
+    searcher = build_searcher(p.reworded, embedder)
+    questions = {**{r.qid: r.reworded for r in rows}, **{r.qid + "~orig": r.question for r in rows},
+                 **{r.qid + "~near": r.near_miss for r in rows}}
+    qvecs = dict(zip(questions, embedder.encode(list(questions.values()))))
+    gold = {k: next(iter(p.reworded.qrels[k.split("~")[0]])) for k in questions if not k.endswith("~near")}
+    reader = Reader(model, model.parent / "tokenizer.json", args.max_length, threads=settings.threads)
+    depths = [int(x) for x in args.depths.split(",")]
+    t0 = time.perf_counter()
+    reads = read_all(searcher, reader, questions, qvecs, gold, max(depths), args.method, tqdm)
+    read_s = time.perf_counter() - t0
+    table = []
+    for d in depths:
+        for w in (float(x) for x in args.weights.split(",")):
+            f = figures(reads, rows, d, w)
+            table.append({"depth": d, "weight": w, **f})
+            print(f"depth {d:2d} w {w:3.1f}: reworded {f['reworded']['hit@1']:.3f}/{f['reworded']['hit@3']:.3f} "
+                  f"original {f['original']['hit@1']:.3f}/{f['original']['hit@3']:.3f} auroc {f['auroc']:.3f} "
+                  f"balanced {f['balanced_accuracy']:.3f} at logit {f['threshold_logit']:.2f}", flush=True)
+    print(f"read {len(questions)} questions x {max(depths)} candidates in {read_s:.0f} s")
+    ok = [t for t in table if t["original"]["hit@1"] >= args.min_original] or table
+    best = max(ok, key=lambda t: (t["reworded"]["hit@1"], t["auroc"], -t["depth"]))
+    print("chosen:", json.dumps(best))
+    if args.ship:
+        target = MODELS / "reader.int8.onnx"
+        shutil.copyfile(model, target)
+        shutil.copyfile(model.parent / "tokenizer.json", MODELS / "reader.tokenizer.json")
+        report = model.parent / "report.json"
+        trained = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+        threshold = float(1 / (1 + np.exp(-best["threshold_logit"])))
+        meta = {"model": target.name, "sha256": file_sha256(target), "tokenizer": "reader.tokenizer.json",
+                "max_length": args.max_length, "threshold": round(threshold, 6), "depth": best["depth"],
+                "retrieval_weight": best["weight"],
+                "chosen_on": f"squad-reworded dev ({len(rows)} rows), first stage {args.method}",
+                "dev": {k: best[k] for k in ("reworded", "original", "auroc", "balanced_accuracy")},
+                "trained": trained}
+        (MODELS / "reader.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        print(f"shipped {target} and {MODELS / 'reader.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
