@@ -28,15 +28,16 @@ MODELS = PROJECT_ROOT / "qa" / "models"
 
 
 def read_all(searcher, reader, questions: dict[str, str], qvecs: dict, gold: dict, depth: int, method: str,
-             progress=None):
+             scope: dict, progress=None):
     """question id -> (gold position among the first stage's best ``depth`` or -1, their fused
-    scores, the best unit logit of each)."""
+    scores, the best unit logit of each, their best similarity); ``scope`` limits some questions
+    to some documents."""
     from qa.models.units import reading_units
 
     out = {}
     items = list(questions.items())
     for qid, q in (progress(items, desc="read") if progress else items):
-        scored, _ = searcher.rank(q, qvecs[qid], None, method)
+        scored, _ = searcher.rank(q, qvecs[qid], scope.get(qid), method)
         head = scored[:depth]
         units, owner = [], []
         for k, s in enumerate(head):
@@ -49,7 +50,7 @@ def read_all(searcher, reader, questions: dict[str, str], qvecs: dict, gold: dic
             logits[k] = max(logits[k], r.logit)
         g = gold.get(qid)
         pos = next((i for i, s in enumerate(head) if searcher.passage(s.row).passage_id == g), -1)
-        out[qid] = (pos, np.array([s.fused for s in head]), logits)
+        out[qid] = (pos, np.array([s.fused for s in head]), logits, max((s.similarity for s in head), default=-1.0))
     return out
 
 
@@ -57,7 +58,7 @@ def figures(reads: dict, rows, depth: int, weight: float) -> dict:
     from sklearn.metrics import roc_auc_score
 
     def ranked(qid):
-        pos, fused, logits = reads[qid]
+        pos, fused, logits, _ = reads[qid]
         fused, logits = fused[:depth], logits[:depth]
         order = np.argsort(-(logits + weight * fused), kind="stable")
         rank = int(np.where(order == pos)[0][0]) if 0 <= pos < depth else 99
@@ -77,7 +78,24 @@ def figures(reads: dict, rows, depth: int, weight: float) -> dict:
     best = int(np.argmax(bal))
     out["threshold_logit"] = float(cuts[best])
     out["balanced_accuracy"] = float(bal[best])
+    off = np.array([ranked(r.qid + "~off")[1] for r in rows])
+    out["off_topic_answered"] = float((off >= cuts[best]).mean())
     return out
+
+
+def topic_threshold(reads: dict, rows) -> dict:
+    """The similarity under which no passage is on the question's subject: near misses (on topic,
+    in their own article) against reworded questions asked of the other articles only (off topic),
+    at the best balanced accuracy."""
+    from sklearn.metrics import roc_auc_score
+
+    on = np.array([reads[r.qid + "~near"][3] for r in rows])
+    off = np.array([reads[r.qid + "~off"][3] for r in rows])
+    cuts = np.unique(np.r_[on, off])
+    bal = [((on >= c).mean() + (off < c).mean()) / 2 for c in cuts]
+    best = int(np.argmax(bal))
+    return {"topic_threshold": float(cuts[best]), "topic_balanced_accuracy": float(bal[best]),
+            "topic_auroc": float(roc_auc_score(np.r_[np.ones(len(on)), np.zeros(len(off))], np.r_[on, off]))}
 
 
 def main(argv=None) -> int:
@@ -89,7 +107,7 @@ def main(argv=None) -> int:
     from qa.eval.datasets import load_squad
     from qa.eval.reworded import load_rows, pool, squad_beside
     from qa.eval.runner import build_searcher
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
     from qa.models.reader import Reader
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -105,18 +123,21 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     model = Path(args.model)
     rows = load_rows(Path(args.rows))[: args.limit]
-    p = pool(load_squad(squad_beside(Path(args.rows))), rows, "squad-reworded/dev")
+    squad = load_squad(squad_beside(Path(args.rows)))
+    p = pool(squad, rows, "squad-reworded/dev")
     settings = Settings()
     embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir)
     searcher = build_searcher(p.reworded, embedder)
     questions = {**{r.qid: r.reworded for r in rows}, **{r.qid + "~orig": r.question for r in rows},
-                 **{r.qid + "~near": r.near_miss for r in rows}}
+                 **{r.qid + "~near": r.near_miss for r in rows}, **{r.qid + "~off": r.reworded for r in rows}}
+    article = {r.qid: squad.documents[r.article - 1].doc_id for r in rows}
+    scope = {r.qid + "~off": [d.doc_id for d in p.reworded.documents if d.doc_id != article[r.qid]] for r in rows}
     qvecs = dict(zip(questions, embedder.encode(list(questions.values()))))
-    gold = {k: next(iter(p.reworded.qrels[k.split("~")[0]])) for k in questions if not k.endswith("~near")}
+    gold = {k: next(iter(p.reworded.qrels[k.split("~")[0]])) for k in questions if k.split("~")[-1] not in ("near", "off")}
     reader = Reader(model, model.parent / "tokenizer.json", args.max_length, threads=settings.threads)
     depths = [int(x) for x in args.depths.split(",")]
     t0 = time.perf_counter()
-    reads = read_all(searcher, reader, questions, qvecs, gold, max(depths), args.method, tqdm)
+    reads = read_all(searcher, reader, questions, qvecs, gold, max(depths), args.method, scope, tqdm)
     read_s = time.perf_counter() - t0
     table = []
     for d in depths:
@@ -125,11 +146,13 @@ def main(argv=None) -> int:
             table.append({"depth": d, "weight": w, **f})
             print(f"depth {d:2d} w {w:3.1f}: reworded {f['reworded']['hit@1']:.3f}/{f['reworded']['hit@3']:.3f} "
                   f"original {f['original']['hit@1']:.3f}/{f['original']['hit@3']:.3f} auroc {f['auroc']:.3f} "
-                  f"balanced {f['balanced_accuracy']:.3f} at logit {f['threshold_logit']:.2f}", flush=True)
+                  f"balanced {f['balanced_accuracy']:.3f} at logit {f['threshold_logit']:.2f}, off-topic answered "
+                  f"{f['off_topic_answered']:.3f}", flush=True)
     print(f"read {len(questions)} questions x {max(depths)} candidates in {read_s:.0f} s")
     ok = [t for t in table if t["original"]["hit@1"] >= args.min_original] or table
     best = max(ok, key=lambda t: (t["reworded"]["hit@1"], t["auroc"], -t["depth"]))
-    print("chosen:", json.dumps(best))
+    topic = topic_threshold(reads, rows)
+    print("chosen:", json.dumps(best), json.dumps(topic))
     if args.ship:
         target = MODELS / "reader.int8.onnx"
         shutil.copyfile(model, target)
@@ -139,9 +162,10 @@ def main(argv=None) -> int:
         threshold = float(1 / (1 + np.exp(-best["threshold_logit"])))
         meta = {"model": target.name, "sha256": file_sha256(target), "tokenizer": "reader.tokenizer.json",
                 "max_length": args.max_length, "threshold": round(threshold, 6), "depth": best["depth"],
-                "retrieval_weight": best["weight"],
+                "retrieval_weight": best["weight"], "topic_threshold": round(topic["topic_threshold"], 6),
                 "chosen_on": f"squad-reworded dev ({len(rows)} rows), first stage {args.method}",
-                "dev": {k: best[k] for k in ("reworded", "original", "auroc", "balanced_accuracy")},
+                "dev": {**{k: best[k] for k in ("reworded", "original", "auroc", "balanced_accuracy",
+                                                "off_topic_answered")}, **topic},
                 "trained": trained}
         (MODELS / "reader.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         print(f"shipped {target} and {MODELS / 'reader.json'}")

@@ -107,6 +107,7 @@ class ReaderMeta:
     depth: int  # how many first-stage candidates are read
     retrieval_weight: float  # the first stage's fused score's weight beside the reader's logit
     trained: dict
+    topic_threshold: float = -1.0  # unanswered and no passage this similar: not_found (off topic)
 
 
 def load_meta(path: Path = META) -> ReaderMeta | None:
@@ -114,7 +115,8 @@ def load_meta(path: Path = META) -> ReaderMeta | None:
         return None
     d = json.loads(path.read_text(encoding="utf-8"))
     return ReaderMeta(d["model"], d["sha256"], d["tokenizer"], int(d["max_length"]), float(d["threshold"]),
-                      int(d["depth"]), float(d["retrieval_weight"]), d.get("trained", {}))
+                      int(d["depth"]), float(d["retrieval_weight"]), d.get("trained", {}),
+                      float(d.get("topic_threshold", -1.0)))
 
 
 @functools.lru_cache(maxsize=4)

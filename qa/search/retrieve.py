@@ -143,7 +143,9 @@ class Searcher:
             answered, confidence = v.answered, v.confidence
         else:
             answered, confidence = False, 0.0
-        verdict = "not_found" if missing or not scored else ("answered" if answered else "related")
+        off_topic = stage is not None and scored and not answered and \
+            max(s.similarity for s in scored[:stage.meta.depth]) < stage.meta.topic_threshold
+        verdict = "not_found" if missing or not scored or off_topic else ("answered" if answered else "related")
         top = scored[: max(1, int(top_k))]
         shared = reasons.shared_words(question, self.passage(top[0].row).text, self.lexical.idf) if top else []
         searched = len(doc_ids) if doc_ids else len(self.table.documents)

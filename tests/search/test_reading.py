@@ -32,13 +32,14 @@ class WordReader:
         return out
 
 
-def searcher_with(tmp_path, fake_embedder, word, depth=5):
+def searcher_with(tmp_path, fake_embedder, word, depth=5, topic=-1.0):
     data = {"version": "1.1", "data": [{"title": "Castle", "paragraphs": [
         {"context": P1, "qas": []}, {"context": P2, "qas": []}]}]}
     path = tmp_path / "squad.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     searcher = build_searcher(load_squad(path), fake_embedder)
-    meta = ReaderMeta("m", "x", "t", 160, threshold=0.5, depth=depth, retrieval_weight=0.1, trained={})
+    meta = ReaderMeta("m", "x", "t", 160, threshold=0.5, depth=depth, retrieval_weight=0.1, trained={},
+                      topic_threshold=topic)
     searcher.reader = ReadStage(WordReader(word), meta)
     return searcher
 
@@ -80,3 +81,10 @@ def test_only_the_first_depth_candidates_are_read(tmp_path, fake_embedder):
     assert searcher.reader.reader.seen == [P2]  # the first stage's best, read alone
     other = searcher.ask("castle castle tower", method="dense")  # the reader follows the hybrid ranking only
     assert all(h.answers is None for h in other.passages) and other.answer_span is None
+
+
+def test_unanswered_with_no_passage_on_the_subject_is_not_found(tmp_path, fake_embedder):
+    off = searcher_with(tmp_path, fake_embedder, "zeppelin", topic=0.99).ask("castle castle tower")
+    assert off.verdict == "not_found" and "bears on the question" in off.reason and off.confidence == 0.0
+    # answered questions are answered whatever their similarity
+    assert searcher_with(tmp_path, fake_embedder, "1204", topic=0.99).ask("castle castle tower").verdict == "answered"

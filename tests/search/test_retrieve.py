@@ -145,10 +145,12 @@ def test_captions_and_titles_are_never_returned(engine):
 def test_json_shape_matches_the_contract(engine):
     ans = engine.ask("Who voiced disagreement?", top_k=3)
     data = ans.to_json()
-    assert set(data) == {"question", "answered", "verdict", "reason", "confidence", "passages"}
+    assert set(data) == {"question", "answered", "verdict", "reason", "confidence", "passages", "answer_span"}
+    span = data["answer_span"]  # additive (issue 20): the reader's answer, verbatim, or null
+    assert span is None or engine.document(span["doc_id"]).text[span["start"]:span["end"]] == span["text"]
     assert isinstance(data["answered"], bool) and data["answered"] == (data["verdict"] == "answered")
     for p in data["passages"]:
-        assert set(p) == HIT_KEYS
+        assert set(p) - {"answers"} == HIT_KEYS  # "answers": the reader's judgement, where it read it
         assert isinstance(p["paragraph"], int) and p["paragraph"] >= 1
         assert all(isinstance(x, list) and len(x) == 2 for x in p["highlight"])
         assert isinstance(p["score"], float)
