@@ -95,7 +95,7 @@ def main(argv=None) -> None:
     from qa.eval.cache import CachedEmbedder
     from qa.eval.datasets import load_beir, load_squad
     from qa.eval.runner import build_searcher
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     go_offline()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

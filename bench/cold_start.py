@@ -27,7 +27,7 @@ t0 = float(sys.argv[1]); marks = {"interpreter": time.time() - t0}
 import qa
 from qa import Engine, Settings
 marks["import qa"] = time.time() - t0
-from qa.index.model import resolve_model
+from qa.models.bundled import resolve_model
 settings = Settings()
 resolve_model(settings.model)
 marks["model weights sha256 check"] = time.time() - t0
@@ -46,7 +46,7 @@ print(json.dumps(marks))
 def run(runs: int = 3) -> dict:
     from qa import Settings
     from qa.index import update_index
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     out: dict = {"cli": [], "probe": []}
     with temp_project() as root:

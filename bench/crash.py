@@ -291,7 +291,7 @@ def run(kills: int = 24, window_every: int = 3, seed: int = 7, final: bool = Tru
         removes: int = 0) -> Tally:
     """``kills`` SIGKILLs of index runs, then ``removes`` of remove runs (see the module); the tally
     of what they broke."""
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     rng, tally = random.Random(seed), Tally()
     embedder = embedder_for(Settings())

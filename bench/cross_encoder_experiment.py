@@ -33,7 +33,7 @@ def main(argv=None) -> None:
     from qa.eval.cache import CachedEmbedder
     from qa.eval.datasets import load_squad
     from qa.eval.runner import build_searcher
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
     from qa.search import second_stage
     from training.cross_encoder import onnx_scores
 

@@ -47,10 +47,10 @@ def _int8(fp32_folder: Path, out: Path) -> Path:
 def run(articles: int = 48) -> dict:
     from qa import Settings
     from qa.index import update_index
-    from qa.index.embed import Embedder
-    from qa.index.onnx_embed import OnnxEmbedder
-    from qa.index.onnx_encoder import OnnxEncoder
-    from qa.index.onnx_export import export_folder
+    from qa.models.embed import Embedder
+    from qa.models.export import export_folder
+    from qa.models.onnx_embed import OnnxEmbedder
+    from qa.models.onnx_encoder import OnnxEncoder
 
     out: dict = {"encode": {}, "ingest": {}}
     with temp_project() as root:

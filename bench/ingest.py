@@ -36,7 +36,7 @@ def run(articles: int = 4) -> dict:
     import qa.ingest.corpus as ingest
     from qa import Settings
     from qa.index import update_index
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     spent = defaultdict(float)
 

@@ -136,7 +136,7 @@ def run_round(via: str, url: str, pid: int, clients: int, per_client: int, quest
 def run(clients: list[int], per_client: int, vias: list[str], timeout: float = 240.0) -> dict:
     from qa import Settings
     from qa.index import update_index
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     questions = dev_questions()
     out: dict = {"rounds": []}

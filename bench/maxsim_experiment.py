@@ -72,7 +72,7 @@ def main(argv=None) -> None:
     from qa.eval.answerability import parse_articles, subset
     from qa.eval.cache import CachedEmbedder
     from qa.eval.datasets import load_beir, load_squad
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", default="39-48")

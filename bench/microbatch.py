@@ -128,7 +128,7 @@ def concurrent_rate(embedder, questions: list[str], threads: int, per_thread: in
 
 def main(argv=None) -> None:
     from qa import Settings
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     from .common import dev_questions, table, write_section
 

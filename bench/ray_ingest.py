@@ -58,7 +58,7 @@ class Stages:
 
 def index_once(settings, engine) -> dict:
     from qa.index import update_index
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     load = os.getloadavg()[0]
     stages = Stages()

@@ -70,7 +70,7 @@ def real_texts(seed: int = 0) -> tuple[list[str], list[str]]:
 def embed() -> None:
     from qa.config import Settings
     from qa.eval.cache import CachedEmbedder
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     texts, labels = real_texts()
     print(f"{len(texts):,} texts: " + ", ".join(f"{lab} {labels.count(lab):,}" for lab in sorted(set(labels))), flush=True)
@@ -155,7 +155,7 @@ def real_queries(n: int, seed: int = 0, split: str = "test") -> tuple[np.ndarray
     from qa.config import Settings
     from qa.eval.cache import CachedEmbedder
     from qa.eval.datasets import load_beir
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
     from qa.text import tokenize
 
     rng = np.random.default_rng(seed)

@@ -15,7 +15,7 @@ from .common import dev_questions, ms, summary, table, temp_project, write_secti
 
 def run(rounds: int = 5) -> dict:
     from qa import Engine, Settings
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
     from qa.search import second_stage
 
     questions = dev_questions()

@@ -10,11 +10,11 @@ from .config import DEFAULT_TOP_K, MAX_TOP_K, PASSAGES_PER_DOCUMENT, Settings
 from .errors import BadInput, IndexProblem, QAError
 from .index import store
 from .index.build import Progress, UpdateReport, compatible, is_fresh, update_index
-from .index.embed import Embedder
-from .index.encoders import embedder_for
 from .index.manifest import Manifest
 from .ingest import add_files, add_url
 from .ingest.corpus import Original, indexed_file, original_file, readable_name
+from .models.embed import Embedder
+from .models.encoders import embedder_for
 from .search import reading, second_stage
 from .search.compare import compare
 from .search.retrieve import Searcher

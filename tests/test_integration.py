@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qa.index.model
+import qa.models.bundled
 from qa import Engine, ModelProblem, Settings
 from qa.config import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
-from qa.index.embed import Embedder
 from qa.index.manifest import ModelInfo
-from qa.index.model import resolve_model
+from qa.models.bundled import resolve_model
+from qa.models.embed import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -131,7 +131,7 @@ def test_vectors_are_unit_length_and_match_a_fresh_encoding(engine):
 
 
 def test_tampered_bundled_model_is_refused(tmp_path, monkeypatch, fresh_model_cache):
-    real = qa.index.model.bundled_model_dir()
+    real = qa.models.bundled.bundled_model_dir()
     fake = tmp_path / "model"
     fake.mkdir()
     for f in real.iterdir():
@@ -140,7 +140,7 @@ def test_tampered_bundled_model_is_refused(tmp_path, monkeypatch, fresh_model_ca
     data = bytearray((real / "model.safetensors").read_bytes()[:4096])
     data[-1] ^= 0xFF
     (fake / "model.safetensors").write_bytes(bytes(data))
-    monkeypatch.setattr(qa.index.model, "bundled_model_dir", lambda: fake)
+    monkeypatch.setattr(qa.models.bundled, "bundled_model_dir", lambda: fake)
     with pytest.raises(ModelProblem) as err:
         resolve_model(BUNDLED_MODEL)
     msg = str(err.value)
@@ -154,7 +154,7 @@ def test_tampered_bundled_model_is_refused(tmp_path, monkeypatch, fresh_model_ca
 
 
 def test_bundled_model_with_another_expected_hash_is_refused(monkeypatch, fresh_model_cache):
-    monkeypatch.setattr(qa.index.model, "BUNDLED_MODEL_SHA256", "0" * 64)
+    monkeypatch.setattr(qa.models.bundled, "BUNDLED_MODEL_SHA256", "0" * 64)
     with pytest.raises(ModelProblem) as err:
         _ = Embedder(BUNDLED_MODEL).weights_sha256
     assert "000000000000" in str(err.value)

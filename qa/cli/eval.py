@@ -98,8 +98,8 @@ def _benchmark(args, settings, methods, progress) -> list[dict]:
     from ..eval.cache import CachedEmbedder
     from ..eval.datasets import SPLITS, load_beir, load_squad
     from ..eval.runner import build_searcher, evaluate_set
-    from ..index.encoders import embedder_for
     from ..index.vectors import choose_kind
+    from ..models.encoders import embedder_for
 
     if args.beir:
         if args.split not in SPLITS:
@@ -130,8 +130,8 @@ def _reworded(args, settings, methods, progress) -> list[dict]:
     from ..eval.cache import CachedEmbedder
     from ..eval.datasets import load_squad
     from ..eval.reworded import evaluate_reworded, load_rows, pool, squad_beside
-    from ..index.encoders import embedder_for
     from ..index.vectors import choose_kind
+    from ..models.encoders import embedder_for
 
     check_path("--reworded", args.reworded)
     path = Path(args.reworded)

@@ -43,8 +43,8 @@ def _engine(args):
 
 def run(args) -> int:
     from ..index import update_index
-    from ..index.encoders import embedder_for
     from ..ingest import add_files, add_url, is_url
+    from ..models.encoders import embedder_for
 
     settings = settings_from(args)
     files, urls = [], []

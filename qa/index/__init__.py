@@ -2,7 +2,7 @@
 self-describing version folder at a time (embed -> store; ``build`` keeps it in line with the
 corpus folder)."""
 from .build import Progress, UpdateReport, compatible, is_fresh, remembered_corpus, update_index
-from .embed import Embedder
+from ..models.embed import Embedder
 from .manifest import FORMAT_VERSION, Manifest
 from .store import IndexVersion
 from .table import PassageTable

@@ -173,7 +173,7 @@ class Encoder:
     """Ray actor: its own embedder, made from the settings (model path, encoder, threads)."""
 
     def __init__(self, settings):
-        from .encoders import embedder_for
+        from ..models.encoders import embedder_for
 
         self.embedder = embedder_for(settings)
         self.embedder.dim  # load the model now, not on the first batch  # noqa: B018

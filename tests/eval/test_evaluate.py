@@ -164,10 +164,10 @@ def test_squad_hit_and_highlight_accuracy(squad_file, tmp_path, fake_embedder):
 
 
 def test_cli_eval_json_lists_one_object_per_method(beir_dir, tmp_path, fake_embedder, monkeypatch, capsys):
-    import qa.index.encoders
+    import qa.models.encoders
     from qa.cli import main
 
-    monkeypatch.setattr(qa.index.encoders, "embedder_for", lambda settings: fake_embedder)
+    monkeypatch.setattr(qa.models.encoders, "embedder_for", lambda settings: fake_embedder)
     code = main(["eval", "--beir", str(beir_dir), "--split", "test", "--method", "bm25,dense,hybrid",
                  "--json", "--cache", str(tmp_path / "cache")])
     assert code == 0
@@ -180,10 +180,10 @@ def test_cli_eval_json_lists_one_object_per_method(beir_dir, tmp_path, fake_embe
 
 
 def test_cli_eval_squad_articles_adds_answerability(squad_file, tmp_path, fake_embedder, monkeypatch, capsys):
-    import qa.index.encoders
+    import qa.models.encoders
     from qa.cli import main
 
-    monkeypatch.setattr(qa.index.encoders, "embedder_for", lambda settings: fake_embedder)
+    monkeypatch.setattr(qa.models.encoders, "embedder_for", lambda settings: fake_embedder)
     code = main(["eval", "--squad", str(squad_file), "--articles", "1-2", "--method", "hybrid,rerank", "--json",
                  "--cache", str(tmp_path / "cache")])
     assert code == 0

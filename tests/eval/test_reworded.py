@@ -93,11 +93,11 @@ def test_rewording_figures_match_hand_computed_values(files, tmp_path, fake_embe
 
 
 def test_cli_reworded_json_and_table(files, tmp_path, fake_embedder, monkeypatch, capsys):
-    import qa.index.encoders
+    import qa.models.encoders
     from qa.cli import main
 
     squad, rows = files
-    monkeypatch.setattr(qa.index.encoders, "embedder_for", lambda settings: fake_embedder)
+    monkeypatch.setattr(qa.models.encoders, "embedder_for", lambda settings: fake_embedder)
     cache = ["--cache", str(tmp_path / "cache")]
     # the SQuAD file found beside the rows, as in ../shared/datasets
     assert main(["eval", "--reworded", str(rows), "--method", "bm25,hybrid,rerank", "--json", *cache]) == 0

@@ -11,8 +11,8 @@ import pytest
 
 from qa import ModelProblem
 from qa.config import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
-from qa.index.embed import Embedder
-from qa.index.model import bundled_model_dir, resolve_model
+from qa.models.embed import Embedder
+from qa.models.bundled import bundled_model_dir, resolve_model
 from qa.text import file_sha256
 
 ROOT = Path(__file__).resolve().parents[2]

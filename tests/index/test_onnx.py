@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from qa import Engine, IndexProblem, Settings
-from qa.index.embed import Embedder
-from qa.index.encoders import embedder_for
-from qa.index.onnx_embed import OnnxEmbedder
-from qa.index.onnx_export import PARITY_MIN, export_folder
+from qa.models.embed import Embedder
+from qa.models.encoders import embedder_for
+from qa.models.onnx_embed import OnnxEmbedder
+from qa.models.export import PARITY_MIN, export_folder
 from tests.conftest import ROOT, FakeEmbedder
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from qa import BadInput, Settings
 from qa.index import store, update_index
-from qa.index.encoders import embedder_for
+from qa.models.encoders import embedder_for
 
 from ..conftest import CORPUS, ROOT
 

@@ -1,4 +1,4 @@
-"""The embedder on ONNX Runtime: the bundled model's ONNX export (``onnx_export``), its own
+"""The embedder on ONNX Runtime: the bundled model's ONNX export (``export``), its own
 tokenizer (the ``tokenizers`` library) and mean pooling in NumPy. No torch: answering a question
 imports neither torch nor sentence-transformers.
 
@@ -39,15 +39,15 @@ class OnnxEmbedder:
 
     @property
     def weights_sha256(self) -> str:
-        from .model import resolve_model
+        from .bundled import resolve_model
 
         return resolve_model(self.model_id)[1]
 
     def _load(self) -> OnnxEncoder:
         with self._lock:
             if self._encoder is None:
-                from .model import resolve_model
-                from .onnx_export import export, export_folder
+                from .bundled import resolve_model
+                from .export import export, export_folder
 
                 target, sha = resolve_model(self.model_id)
                 if not sha:

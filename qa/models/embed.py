@@ -14,7 +14,7 @@ import numpy as np
 
 from ..config import BUNDLED_MODEL, go_offline
 from ..errors import ModelProblem
-from .model import resolve_model
+from .bundled import resolve_model
 
 log = logging.getLogger(__name__)
 
