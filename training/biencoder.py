@@ -75,7 +75,7 @@ def train(triples, epochs: int, batch: int, lr: float, seed: int, out: Path) -> 
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from qa.index.model import bundled_model_dir
+    from qa.models.bundled import bundled_model_dir
 
     torch.manual_seed(seed)
     model = SentenceTransformer(str(bundled_model_dir()), device="cpu")

@@ -152,7 +152,7 @@ def main(argv=None) -> int:
 
     from qa.eval.answerability import parse_articles, subset
     from qa.eval.datasets import load_squad
-    from qa.index.model import bundled_model_dir
+    from qa.models.bundled import bundled_model_dir
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--squad", default=str(SQUAD))

@@ -276,7 +276,7 @@ def main(argv=None) -> int:
     from transformers import AutoTokenizer
 
     from qa.eval.datasets import load_squad
-    from qa.index.model import bundled_model_dir
+    from qa.models.bundled import bundled_model_dir
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=1300)

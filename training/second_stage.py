@@ -81,7 +81,7 @@ def main(argv=None) -> int:
     go_offline()
     from qa.eval.cache import CachedEmbedder
     from qa.eval.runner import build_searcher
-    from qa.index.encoders import embedder_for
+    from qa.models.encoders import embedder_for
 
     settings = Settings()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
