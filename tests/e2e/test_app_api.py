@@ -125,7 +125,7 @@ def test_rest_api_returns_the_cli_json_and_errors_as_json(app_server):
     status, out = _post(app_server.url + "api/ask", {"question": "Who confronted Putin about the war?", "top_k": 3,
                                                       "doc_ids": ARTICLE_IDS})
     assert status == 200 and len(out["passages"]) == 3
-    assert set(out) == {"question", "answered", "verdict", "reason", "confidence", "passages"}
+    assert set(out) == {"question", "answered", "verdict", "reason", "confidence", "passages", "answer_span"}
     same = Client(app_server.url, verbose=False).predict("Who confronted Putin about the war?", 3, ARTICLE_IDS,
                                                          api_name="/ask")
     assert out == same  # the REST and Gradio endpoints give the same object

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.cli.inprocess import RAW_CONTROLS, run_cli, strict_json
 from tests.fuzz.harness import TALLY, A, B, batch_files, fuzz_settings, questions, rows_in
 
-ASK_KEYS = {"id", "question", "answered", "verdict", "reason", "confidence", "passages"}
+ASK_KEYS = {"id", "question", "answered", "verdict", "reason", "confidence", "passages", "answer_span"}
 ERROR_KEYS = {"ask": {"id", "question", "answered", "passages", "error"}, "compare": {"topic", "documents", "error"}}
 doc_lists = st.lists(st.one_of(st.just(A), st.just(B), questions()), max_size=3)
 

@@ -93,7 +93,7 @@ def test_repeated_document_ids_are_searched_once(http):
 
 def test_good_requests_still_answer(http):
     status, ans = post(http, "/api/ask", {**ASK, "top_k": 2, "doc_ids": [A, B]})
-    assert status == 200 and set(ans) == {"question", "answered", "verdict", "reason", "confidence", "passages"}
+    assert status == 200 and set(ans) == {"question", "answered", "verdict", "reason", "confidence", "passages", "answer_span"}
     status, comp = post(http, "/api/compare", {"topic": "partial mobilisation"})
     assert status == 200 and len(comp["documents"]) == 2
 

@@ -64,7 +64,7 @@ def test_api_ask_returns_cli_json_shape(fake_settings):
     demo = build_demo(engine=holder)
     fns = {d.api_name: d.fn for d in demo.fns.values() if d.api_name in ("ask", "compare")}
     out = fns["ask"]("Who confronted Putin about the war?", 3, None)
-    assert set(out) == {"question", "answered", "verdict", "reason", "confidence", "passages"}
+    assert set(out) == {"question", "answered", "verdict", "reason", "confidence", "passages", "answer_span"}
     assert len(out["passages"]) == 3 and {"rank", "doc_id", "paragraph", "highlight"} <= set(out["passages"][0])
     json.dumps(out)
     comp = fns["compare"]("mobilisation")
