@@ -164,3 +164,37 @@ def test_bundled_model_passes_its_check(fresh_model_cache):
     folder, digest = resolve_model(BUNDLED_MODEL)
     assert digest == BUNDLED_MODEL_SHA256
     assert (Path(folder) / "modules.json").exists()
+
+
+# -- the reader (qa/models/reader.int8.onnx), real model on the real articles ------------------------
+
+@pytest.mark.parametrize("question, span", [("What code name does the commander use?", "Swat"),
+                                            ("Where did Putin speak to a large crowd?", "Red Square")])
+def test_the_reader_answers_with_a_verbatim_span_of_the_first_passage(engine, question, span):
+    ans = engine.ask(question, top_k=3)
+    assert ans.verdict == "answered" and ans.passages[0].answers is True
+    s = ans.answer_span
+    assert s is not None and s.text == span
+    assert engine.document(s.doc_id).text[s.start:s.end] == s.text
+    first = ans.passages[0]
+    assert (s.doc_id, s.paragraph) == (first.doc_id, first.paragraph) and first.start <= s.start < s.end <= first.end
+    (hs, he), = first.highlight  # the highlight is the sentence holding the answer
+    assert hs <= s.start and s.end <= he
+
+
+def test_the_reader_does_not_answer_what_the_article_leaves_unsaid(engine):
+    # article A says who confronted Putin is not named: on topic, not answered
+    ans = engine.ask("Who confronted Putin?")
+    assert ans.verdict == "related" and ans.answer_span is None and not ans.passages[0].answers
+
+
+@pytest.mark.parametrize("question", ["How do I bake banana bread?", "What will the weather be tomorrow?"])
+def test_a_question_off_the_subject_is_not_found(engine, question):
+    ans = engine.ask(question)
+    assert ans.verdict == "not_found" and ans.reason.startswith("No passage of the")
+
+
+def test_an_on_topic_question_the_embedder_scores_low_is_not_called_off_topic(engine):
+    # the paragraph with the 300,000 reservists sits at cosine 0.30, under the topic threshold,
+    # but shares the question's words: related or answered, never not_found
+    assert engine.ask("How many reservists were called up?").verdict != "not_found"

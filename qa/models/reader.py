@@ -46,7 +46,10 @@ class Reader:
         self.max_length = max_length
         self.batch = batch
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        self.tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
+        # longest_first, not only_second: a question longer than max_length alone (the CLI takes up
+        # to MAX_QUESTION_CHARS) is cut too, rather than failing; for ordinary questions the unit,
+        # the longer of the two, is what gets cut, as in training
+        self.tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         self.tokenizer.no_padding()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads  # why: see Settings.threads

@@ -17,6 +17,7 @@ from qa.ingest import corpus as corpus_module
 from tests.ingest.makers import REPORT, REPORT_TEXT, docx_bytes, pdf_bytes
 
 A = "000_cd7150e585f9c9d3"
+B = "003_c2e52d3d74986284"
 
 
 @pytest.fixture
@@ -123,7 +124,9 @@ def test_a_folder_of_hostile_files_and_good_ones_is_indexed_and_answers(fake_set
         "shared.pdf: reading took over 2 s (QA_MAX_READ_SECONDS); refused",
     ]
     engine = Engine.open(fake_settings, embedder=fake_embedder, build=False)
-    assert engine.ask("Who confronted Putin?").passages[0].doc_id == A
+    # the two articles, and nothing of the refused files, answer
+    hits = engine.ask("Who confronted Putin?").passages
+    assert hits and {h.doc_id for h in hits} <= {A, B}
 
 
 def test_a_file_edited_while_it_is_indexed_is_read_again_next_time(fake_settings, fake_embedder, corpus_copy,

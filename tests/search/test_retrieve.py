@@ -65,11 +65,24 @@ def test_every_hit_is_verbatim_with_highlights_inside(engine, question, method):
         check_hit(engine, h)
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", ["dense", "bm25"])
 def test_scores_do_not_increase_down_the_ranking(engine, method):
     for q in QUESTIONS[:4]:
         scores = [h.score for h in engine.ask(q, top_k=10, method=method).passages]
         assert scores == sorted(scores, reverse=True)
+
+
+def test_the_reader_scores_and_judges_each_passage_it_reads(engine):
+    """With the reader on (hybrid), a read passage's score is the reader's probability that it
+    answers, and its judgement follows the shipped threshold; the order also weighs the retrievers,
+    so those scores need not fall down the ranking. Passages beyond its depth are not judged."""
+    stage = engine.searcher.reader
+    assert stage is not None, "qa/models/reader.json ships a reader"
+    for q in QUESTIONS[:4]:
+        hits = engine.ask(q, top_k=10).passages
+        for h in hits[:stage.meta.depth]:
+            assert 0.0 <= h.score <= 1.0 and h.answers == (h.score >= stage.threshold)
+        assert all(h.answers is None for h in hits[stage.meta.depth:])
 
 
 @pytest.mark.parametrize("top_k", [1, 2, 5, 17, 50])

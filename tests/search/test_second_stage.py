@@ -78,7 +78,8 @@ def engine(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("second")
     shutil.copytree(CORPUS, root / "corpus")
-    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index", model="fake")
+    # the second stage decides where no reader reads (QA_READER=off): what these tests are about
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index", model="fake", reader=False)
     return Engine.open(settings, embedder=FakeEmbedder())
 
 
@@ -98,6 +99,7 @@ def test_second_stage_can_be_turned_off(engine, monkeypatch):
     from qa import Settings
 
     monkeypatch.setenv("QA_SECOND_STAGE", "off")
+    monkeypatch.setenv("QA_READER", "off")
     settings = Settings(corpus_dir=engine.settings.corpus_dir, index_dir=engine.settings.index_dir, model="fake")
     assert settings.second_stage is False
     first = Engine.open(settings, embedder=FakeEmbedder())
