@@ -144,7 +144,7 @@ class Searcher:
         else:
             answered, confidence = False, 0.0
         off_topic = stage is not None and scored and not answered and \
-            self.off_topic(tokens, scored[:stage.meta.depth], stage.meta.topic_threshold)
+            self.off_topic(scored[:stage.meta.depth], stage.meta.topic_threshold)
         verdict = "not_found" if missing or not scored or off_topic else ("answered" if answered else "related")
         top = scored[: max(1, int(top_k))]
         shared = reasons.shared_words(question, self.passage(top[0].row).text, self.lexical.idf) if top else []
@@ -155,15 +155,14 @@ class Searcher:
         return Answer(question, verdict == "answered", hits, confidence if verdict != "not_found" else 0.0,
                       verdict, why, span)
 
-    def off_topic(self, tokens: list[str], read: list[Scored], threshold: float) -> bool:
+    @staticmethod
+    def off_topic(read: list[Scored], threshold: float) -> bool:
         """No passage read is on the question's subject: each is less similar than ``threshold``
-        and none uses any of the question's terms. Both, because either alone misjudges: a
-        news paragraph that holds the answer can sit at cosine 0.30 ("How many reservists were
-        called up?"), and a question off the subject can share a word or two with the corpus."""
-        if max(s.similarity for s in read) >= threshold:
-            return False
-        asked = set(tokens)
-        return not any(asked & set(tokenize(self.passage(s.row).text)) for s in read)
+        and none uses any of the question's terms (its BM25 score is 0: Lucene's IDF is positive,
+        so any shared term scores). Both, because either alone misjudges: a news paragraph that
+        holds the answer can sit at cosine 0.30 ("How many reservists were called up?"), and a
+        question off the subject can share a word or two with the corpus."""
+        return all(s.similarity < threshold and s.lexical <= 0.0 for s in read)
 
     def rank(self, question: str, qvec: np.ndarray, doc_ids: list[str] | None = None,
              method: str = "hybrid", *, candidates: int | None = None) -> tuple[list[Scored], list[str]]:
