@@ -3,6 +3,7 @@ shipped query-dependent lexical weight against fixed weights, that weight scaled
 all in one run over squad-reworded dev, through ``qa eval --reworded``.
 
     python -m bench.fusion_reworded [ROWS]            # ROWS: default squad-reworded/dev.jsonl
+    python -m bench.fusion_reworded --beir FOLDER SPLIT   # the same variants on a BEIR set (SciFact train)
     QA_MODEL=build/biencoder python -m bench.fusion_reworded   # with the fine-tuned encoder
 
 The variants are registered as extra ranking methods for this process only; the product keeps
@@ -33,7 +34,7 @@ def scaled(dense, lexical, w_lex, scale: float):
 def variants() -> dict:
     """Extra methods by name: fixed lexical weights, the shipped weight scaled, RRF."""
     out = {f"w{w}": partial(fixed, weight=w) for w in (0.1, 0.2, 0.3, 0.5)}
-    out |= {f"rule*{s}": partial(scaled, scale=s) for s in (0.25, 0.5)}
+    out |= {f"rule*{s}": partial(scaled, scale=s) for s in (0.25, 0.5, 0.75)}
     out["rrf"] = lambda d, lex, wl: fusion.rrf([fusion.ranks_of(d), fusion.ranks_of(lex)])
     return out
 
@@ -43,8 +44,11 @@ def main(argv: list[str]) -> int:
 
     extra = variants()
     fusion.METHODS.update(extra)
+    methods = ",".join(["hybrid", "dense", *extra])
+    if argv[:1] == ["--beir"]:
+        return cli(["eval", "--beir", argv[1], "--split", argv[2], "--method", methods])
     rows = argv[0] if argv else str(ROWS)
-    return cli(["eval", "--reworded", rows, "--method", ",".join(["hybrid", "dense", *extra])])
+    return cli(["eval", "--reworded", rows, "--method", methods])
 
 
 if __name__ == "__main__":

@@ -86,6 +86,22 @@ def names_in(question: str) -> list[str]:
 
 
 # -- user text ----------------------------------------------------------------------------------
+#: Words that open a question or a request: what a reader types when asking, not claiming.
+_ASKING = frozenset("what which who whom whose when where why how is are was were do does did can could should "
+                    "would will has have had may might must shall tell explain describe list name give show find".split())
+
+
+def is_question(text: str) -> bool:
+    """A question or a request ("Who ...?", "tell me about ..."), as against a statement or a
+    string of keywords: a question is asked in the reader's own words, while a claim restates the
+    text (retrieval and the reader treat the two differently)."""
+    text = text.strip()
+    if text.endswith("?"):
+        return True
+    first = _WORD.search(text)
+    return bool(first) and first.group().lower() in _ASKING
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -38,3 +38,14 @@ def test_hashes(tmp_path):
     (tmp_path / "f").write_bytes(b"abc")
     assert file_sha256(tmp_path / "f") == abc
     assert content_hash("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d"
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("Who confronted Putin?", True), ("how many reservists were called up", True),
+    ("Tell me about the mobilisation", True), ("the exemptions for officials' families?", True),
+    ("0-dimensional biomaterials lack inductive properties.", False), ("mobilisation exemptions", False),
+    ("", False), ("   ?  ", True), ("Whoever wins, the war goes on.", False)])
+def test_is_question_tells_questions_and_requests_from_statements_and_keywords(text, asks):
+    from qa.text import is_question
+
+    assert is_question(text) is asks

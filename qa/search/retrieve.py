@@ -11,7 +11,7 @@ from ..errors import BadInput
 from ..index import vectors
 from ..index.lexical import BM25, top_k
 from ..index.table import PassageTable
-from ..text import bad_character, has_search_words, quoted, tokenize, without_controls
+from ..text import bad_character, has_search_words, is_question, quoted, tokenize, without_controls
 from ..types import Answer, AnswerSpan, Block, Hit, Offsets
 from . import evidence, features, fusion, reasons, second_stage
 from .fusion import METHODS
@@ -186,7 +186,7 @@ class Searcher:
         cands = [self._score(r, qvec, float(max(lex[r], 0.0))) for r in sorted(rows)]
         dense = np.array([c.similarity for c in cands])
         lexical = np.array([c.lexical for c in cands])
-        for c, f in zip(cands, fuse(dense, lexical, self._lexical_weight(tokens))):
+        for c, f in zip(cands, fuse(dense, lexical, self._lexical_weight(tokens, question))):
             c.fused = float(f)
         cands.sort(key=lambda c: -c.fused)
         return cands, tokens
@@ -250,10 +250,13 @@ class Searcher:
         return [head[i] for i in order] + tail, logits, feats
 
     # -- parts ------------------------------------------------------------------------------------
-    def _lexical_weight(self, tokens: list[str]) -> float:
+    def _lexical_weight(self, tokens: list[str], question: str) -> float:
+        """BM25's share of the fused score: the query's own (``fusion.lexical_weight``), scaled
+        down for a question (``fusion.QUESTION_LEXICAL_SCALE``)."""
         idf = np.array([self.lexical.idf(t) for t in tokens])
         matched = np.array([t in self.lexical.doc_freq for t in tokens], dtype=float)
-        return fusion.lexical_weight(idf, matched, self.max_idf)
+        scale = fusion.QUESTION_LEXICAL_SCALE if is_question(question) else 1.0
+        return scale * fusion.lexical_weight(idf, matched, self.max_idf)
 
     def _score(self, row: int, qvec: np.ndarray, lexical: float) -> Scored:
         sims = self.table.sentence_vecs_of(row) @ qvec

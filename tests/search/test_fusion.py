@@ -45,3 +45,20 @@ def test_methods_by_name():
     # BM25 alone, ties broken by the dense score
     tied = fusion.METHODS["bm25"](dense, np.zeros(3), 0.5)
     assert np.argsort(-tied).tolist() == [1, 2, 0]
+
+
+def test_a_question_gives_bm25_half_the_weight_the_same_words_get_as_a_statement(tmp_path, fake_embedder):
+    import json
+
+    from qa.eval import load_squad
+    from qa.eval.runner import build_searcher
+
+    data = {"version": "1.1", "data": [{"title": "T", "paragraphs": [{"context": "The duke built the walls.", "qas": []},
+                                                                      {"context": "Tourists visit in summer.", "qas": []}]}]}
+    (tmp_path / "s.json").write_text(json.dumps(data), encoding="utf-8")
+    searcher = build_searcher(load_squad(tmp_path / "s.json"), fake_embedder)
+    tokens = ["duke", "built"]
+    statement = searcher._lexical_weight(tokens, "the duke built")
+    assert statement > 0.2
+    assert searcher._lexical_weight(tokens, "who built the duke's walls?") == pytest.approx(
+        fusion.QUESTION_LEXICAL_SCALE * statement)

@@ -46,9 +46,9 @@ def searcher_with(tmp_path, fake_embedder, word, depth=5, topic=-1.0):
 
 def test_the_reader_reorders_judges_and_points_at_the_answer(tmp_path, fake_embedder):
     searcher = searcher_with(tmp_path, fake_embedder, "1204")
-    plain = searcher.rank("castle castle tower", searcher.encode("castle castle tower"))[0]
+    plain = searcher.rank("castle castle tower?", searcher.encode("castle castle tower?"))[0]
     assert searcher.passage(plain[0].row).paragraph == 2  # the first stage prefers the tower paragraph
-    ans = searcher.ask("castle castle tower")
+    ans = searcher.ask("castle castle tower?")
     assert ans.verdict == "answered" and ans.passages[0].paragraph == 1
     doc = searcher.table.by_id[ans.passages[0].doc_id].text
     span = ans.answer_span
@@ -64,12 +64,20 @@ def test_the_reader_reorders_judges_and_points_at_the_answer(tmp_path, fake_embe
     assert [(heading, [h.paragraph for h in hits]) for heading, hits in sections(ans)] == \
         [(ANSWERED, [1]), (OTHERS, [2])]
     assert answer_line(ans) == "Answer: 1204 [1]"
-    assert answer_text(ans).startswith("Q: castle castle tower\n\nAnswer: 1204 [1]\n" + ANSWERED)
+    assert answer_text(ans).startswith("Q: castle castle tower?\n\nAnswer: 1204 [1]\n" + ANSWERED)
+
+
+def test_a_statement_keeps_the_first_stage_order_and_is_still_judged(tmp_path, fake_embedder):
+    searcher = searcher_with(tmp_path, fake_embedder, "1204")
+    ans = searcher.ask("castle castle tower")  # keywords, not a question: the reader does not re-order
+    assert [h.paragraph for h in ans.passages] == [2, 1]
+    assert [h.answers for h in ans.passages] == [False, True]
+    assert ans.verdict == "related" and ans.answer_span is None  # the first passage does not answer
 
 
 def test_nothing_judged_to_answer_is_related_with_no_answer_span(tmp_path, fake_embedder):
     searcher = searcher_with(tmp_path, fake_embedder, "zeppelin")
-    ans = searcher.ask("castle castle tower")
+    ans = searcher.ask("castle castle tower?")
     assert ans.verdict == "related" and ans.answer_span is None
     assert ans.to_json()["answer_span"] is None and answer_line(ans) == ""
     assert all(h.answers is False for h in ans.passages)
@@ -77,9 +85,9 @@ def test_nothing_judged_to_answer_is_related_with_no_answer_span(tmp_path, fake_
 
 def test_only_the_first_depth_candidates_are_read(tmp_path, fake_embedder):
     searcher = searcher_with(tmp_path, fake_embedder, "1204", depth=1)
-    searcher.ask("castle castle tower")
+    searcher.ask("castle castle tower?")
     assert searcher.reader.reader.seen == [P2]  # the first stage's best, read alone
-    other = searcher.ask("castle castle tower", method="dense")  # the reader follows the hybrid ranking only
+    other = searcher.ask("castle castle tower?", method="dense")  # the reader follows the hybrid ranking only
     assert all(h.answers is None for h in other.passages) and other.answer_span is None
 
 
@@ -88,7 +96,7 @@ def test_unanswered_with_no_passage_on_the_subject_is_not_found(tmp_path, fake_e
     assert off.passages and off.verdict == "not_found" and "bears on the question" in off.reason
     assert off.confidence == 0.0
     # under the threshold too, but the passages use the question's words: on the subject
-    near = searcher_with(tmp_path, fake_embedder, "zeppelin", topic=0.99).ask("castle castle tower")
+    near = searcher_with(tmp_path, fake_embedder, "zeppelin", topic=0.99).ask("castle castle tower?")
     assert near.verdict == "related"
     # answered questions are answered whatever their similarity
-    assert searcher_with(tmp_path, fake_embedder, "1204", topic=0.99).ask("castle castle tower").verdict == "answered"
+    assert searcher_with(tmp_path, fake_embedder, "1204", topic=0.99).ask("castle castle tower?").verdict == "answered"
