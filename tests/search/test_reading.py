@@ -100,3 +100,12 @@ def test_unanswered_with_no_passage_on_the_subject_is_not_found(tmp_path, fake_e
     assert near.verdict == "related"
     # answered questions are answered whatever their similarity
     assert searcher_with(tmp_path, fake_embedder, "1204", topic=0.99).ask("castle castle tower?").verdict == "answered"
+
+
+def test_a_name_the_documents_word_otherwise_does_not_refuse_what_the_reader_reads_as_answered(tmp_path, fake_embedder):
+    # "Plantagenet" is in no document; the reader reads the castle paragraph as answering
+    ans = searcher_with(tmp_path, fake_embedder, "1204").ask("When did the Plantagenet duke build the castle walls?")
+    assert ans.verdict == "answered" and ans.answer_span.text == "1204"
+    # where the reader finds no answer, the missing name still says not found, and why
+    ans = searcher_with(tmp_path, fake_embedder, "zeppelin").ask("When did the Plantagenet duke build the castle walls?")
+    assert ans.verdict == "not_found" and "Plantagenet" in ans.reason
