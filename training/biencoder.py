@@ -2,14 +2,18 @@
 words find their paragraph (issue 20, item 4: retrieval that survives rewording). An experiment:
 its output is a sentence-transformers folder to try with ``QA_MODEL=build/biencoder``, not shipped.
 
-    python -m training.biencoder [--originals 2000] [--epochs 1] [--batch 32] [--lr 2e-5] [--seed 13] [--out DIR]
+    python -m training.biencoder [--originals 2000] [--no-scifact] [--epochs 1] [--batch 32] [--lr 2e-5] [--seed 13] [--out DIR]
 
 Pairs, all from SQuAD v1.1 dev articles 1-38 (never 39-48, the held-out dev rows):
 - every row of squad-reworded/train.jsonl and of training/data/*.jsonl: (reworded question, its
   paragraph);
 - ``--originals`` SQuAD questions of those articles drawn with the seed: (question, its paragraph);
-- with each pair one hard negative: the paragraph of the same article, other than the gold one,
-  sharing the most TF-IDF weight with the question (what BM25 would put first).
+- ``--scifact`` (on by default): every judged pair of BEIR SciFact's *train* split (claim, the
+  abstract that backs or refutes it), so that claims, not only questions, keep finding their
+  evidence (SciFact test is what ``qa eval --beir`` reports; its queries are never used here);
+- with each pair one hard negative: the paragraph of the same article (for SciFact: the abstract
+  of the corpus), other than the gold one, sharing the most TF-IDF weight with the question (what
+  BM25 would put first).
 Loss: cross-entropy over each question's scores against every paragraph of the batch, gold and
 hard negatives alike (in-batch negatives, "MultipleNegativesRankingLoss"), scale 20 on cosine.
 A plain torch loop (the ``datasets`` package the library's trainer needs is not installed).
@@ -29,19 +33,20 @@ from qa.text import file_sha256
 
 SHARED = PROJECT_ROOT.parent / "shared" / "datasets"
 SQUAD = SHARED / "squad" / "dev-v1.1.json"
+SCIFACT = SHARED / "scifact"
 REWORDED = [SHARED / "squad-reworded" / "train.jsonl", *sorted((PROJECT_ROOT / "training" / "data").glob("*.jsonl"))]
 TRAIN_ARTICLES = range(1, 39)
 
 
-def hard_negatives(paragraphs: list[str], questions: list[str], gold: list[int]) -> list[int]:
-    """For each question, the non-gold paragraph of its article with the highest TF-IDF cosine."""
+def hard_negatives(paragraphs: list[str], questions: list[str], gold: list[int | list[int]]) -> list[int]:
+    """For each question, the paragraph with the highest TF-IDF cosine that is none of its gold ones."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(paragraphs)
     sims = (vec.transform(questions) @ vec.transform(paragraphs).T).toarray()
     out = []
     for row, g in zip(sims, gold):
-        row[g] = -1.0
+        row[g] = -1.0  # an int or a list of ints: numpy indexes either
         out.append(int(row.argmax()))
     return out
 
@@ -69,6 +74,19 @@ def training_triples(originals: int, seed: int) -> list[tuple[str, str, str]]:
         triples += [(q, paragraphs[p], paragraphs[n]) for (q, p), n in zip(pairs, negs)]
     rng.shuffle(triples)
     return triples
+
+
+def scifact_triples() -> list[tuple[str, str, str]]:
+    """(claim, judged abstract, hard negative abstract) for every judged pair of SciFact train."""
+    from qa.eval.datasets import load_beir
+
+    data = load_beir(SCIFACT, split="train")
+    index = {d.doc_id: n for n, d in enumerate(data.documents)}
+    texts = [d.text for d in data.documents]
+    judged = {qid: [index[pid.split("#")[0]] for pid in data.qrels[qid]] for qid in data.queries}
+    pairs = [(qid, g) for qid, golds in judged.items() for g in golds]
+    negs = hard_negatives(texts, [data.queries[qid] for qid, _ in pairs], [judged[qid] for qid, _ in pairs])
+    return [(data.queries[qid], texts[g], texts[n]) for (qid, g), n in zip(pairs, negs)]
 
 
 def train(triples, epochs: int, batch: int, lr: float, seed: int, out: Path) -> None:
@@ -113,6 +131,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--scifact", action=argparse.BooleanOptionalAction, default=True,
+                    help="add SciFact train's judged (claim, abstract) pairs")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "build" / "biencoder")
     args = ap.parse_args()
@@ -121,11 +141,14 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     t0 = time.time()
     triples = training_triples(args.originals, args.seed)
+    if args.scifact:
+        triples += scifact_triples()
+        random.Random(args.seed).shuffle(triples)
     print(f"{len(triples)} training triples", flush=True)
     train(triples, args.epochs, args.batch, args.lr, args.seed, args.out)
-    report = {"triples": len(triples), "originals": args.originals, "epochs": args.epochs, "batch": args.batch,
+    report = {"triples": len(triples), "originals": args.originals, "scifact": args.scifact, "epochs": args.epochs, "batch": args.batch,
               "lr": args.lr, "seed": args.seed, "seconds": round(time.time() - t0, 1),
-              "data": {os.path.relpath(p, PROJECT_ROOT): file_sha256(p) for p in [SQUAD, *REWORDED]}}
+              "data": {os.path.relpath(p, PROJECT_ROOT): file_sha256(p) for p in [SQUAD, *REWORDED, SCIFACT / "qrels" / "train.tsv"]}}
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report))
 
