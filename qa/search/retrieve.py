@@ -145,11 +145,6 @@ class Searcher:
             answered, confidence = False, 0.0
         off_topic = stage is not None and scored and not answered and \
             self.off_topic(scored[:stage.meta.depth], stage.meta.topic_threshold)
-        if stage is not None and answered:
-            # the reader read the passage as answering: a name of the question the documents word
-            # otherwise ("the Jewish state" for Israel, "the Tories" for the Conservatives) is not
-            # missing; a name nobody mentions still is, where the reader finds no answer
-            missing = []
         verdict = "not_found" if missing or not scored or off_topic else ("answered" if answered else "related")
         top = scored[: max(1, int(top_k))]
         shared = reasons.shared_words(question, self.passage(top[0].row).text, self.lexical.idf) if top else []

@@ -102,10 +102,11 @@ def test_unanswered_with_no_passage_on_the_subject_is_not_found(tmp_path, fake_e
     assert searcher_with(tmp_path, fake_embedder, "1204", topic=0.99).ask("castle castle tower?").verdict == "answered"
 
 
-def test_a_name_the_documents_word_otherwise_does_not_refuse_what_the_reader_reads_as_answered(tmp_path, fake_embedder):
-    # "Plantagenet" is in no document; the reader reads the castle paragraph as answering
-    ans = searcher_with(tmp_path, fake_embedder, "1204").ask("When did the Plantagenet duke build the castle walls?")
-    assert ans.verdict == "answered" and ans.answer_span.text == "1204"
-    # where the reader finds no answer, the missing name still says not found, and why
-    ans = searcher_with(tmp_path, fake_embedder, "zeppelin").ask("When did the Plantagenet duke build the castle walls?")
-    assert ans.verdict == "not_found" and "Plantagenet" in ans.reason
+def test_a_name_no_document_mentions_refuses_even_what_the_reader_reads_as_answered(tmp_path, fake_embedder):
+    # "What did the Pope say about the war?" was read as answered by a quote of someone else: the
+    # reader is weakest on swapped names, so a name the documents never use still refuses, with
+    # its reason (a question that words a name otherwise, "the Tories", is refused too: the
+    # price, 8% of squad-reworded dev's questions; see bench/RESULTS.md "The reader")
+    for word in ("1204", "zeppelin"):
+        ans = searcher_with(tmp_path, fake_embedder, word).ask("When did the Plantagenet duke build the castle walls?")
+        assert ans.verdict == "not_found" and "Plantagenet" in ans.reason and ans.answer_span is None
