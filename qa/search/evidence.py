@@ -68,9 +68,33 @@ def signals(question: str, tokens: list[str], similarity: float, passage_text: s
             "missing_names": missing, "evidence": similarity + W_COVERAGE * coverage - W_ABSENT * absent}
 
 
+#: Endings that turn a place into its people or adjective (Sudan, Sudanese; Punjab, Punjabi;
+#: Ukraine, Ukrainian), as the stemmer leaves them. A question that says "Ukrainian" names what a
+#: document calling it "Ukraine" mentions; it is not a name the documents never use.
+_NAME_FORMS = ("ian", "an", "n", "ese", "es", "ish", "i", "ic", "s")
+_MIN_BASE = 4
+
+
+def _name_forms(term: str) -> set[str]:
+    """The term, its base without a demonym ending, and those bases with each ending added."""
+    bases = {term} | {term[: -len(e)] for e in _NAME_FORMS
+                      if term.endswith(e) and len(term) - len(e) >= _MIN_BASE}
+    return bases | {b + e for b in bases for e in _NAME_FORMS}
+
+
+def _mentioned(term: str, vocabulary: Collection[str]) -> bool:
+    if term in vocabulary:
+        return True
+    if term.isupper():  # an acronym has no other form
+        return False
+    return any(f in vocabulary for f in _name_forms(term))
+
+
 def missing_names(question: str, vocabulary: Collection[str]) -> list[str]:
-    """Names and acronyms of the question that the searched documents never use."""
-    return [n for n in names_in(question) if (toks := tokenize(n)) and not all(t in vocabulary for t in toks)]
+    """Names and acronyms of the question that the searched documents never use, in any of the
+    name's forms (Sudanese is found in a document that says Sudan)."""
+    return [n for n in names_in(question)
+            if (toks := tokenize(n)) and not all(_mentioned(t, vocabulary) for t in toks)]
 
 
 def _logistic(margin: float, scale: float = 0.05) -> float:

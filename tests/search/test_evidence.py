@@ -57,3 +57,26 @@ def test_topic_needs_its_terms_in_the_document():
     # only war: 0.5 / 1.5 = 0.333 < 0.45
     no = evidence.judge_topic("putin war", ["putin", "war"], 0.2, "Putin at war.", LEX, {"war"})
     assert not no.answered and no.signals["evidence"] >= evidence.TOPIC_THRESHOLD
+
+@pytest.mark.parametrize("question, text", [
+    ("What did Ukrainian officials say?", "Ukraine said no."),
+    ("Where did the Sudanese leader live?", "He lived in Sudan."),
+    ("Which Punjabi city?", "A city of the Punjab."),
+    ("When did Germany invade?", "The German army invaded."),
+    ("What did Kyivan princes build?", "Kyiv was built."),
+    ("Who annexed Hawaii?", "The Hawaiian islands were annexed."),
+])
+def test_a_name_is_found_in_its_other_forms(question, text):
+    from qa.text import tokenize
+    assert evidence.missing_names(question, set(tokenize(text))) == []
+
+
+@pytest.mark.parametrize("question, text", [
+    ("What did the Pope say?", "Popular support fell."),  # no form of Pope, however close the letters
+    ("Who is Kozak?", "The Cossacks rode."),
+    ("What does the IRA say?", "Iran said."),  # an acronym has no other form
+    ("What did the Irish say?", "Ir is a symbol."),  # a base under four letters is no base
+])
+def test_other_words_are_still_missing_names(question, text):
+    from qa.text import tokenize
+    assert evidence.missing_names(question, set(tokenize(text)))
