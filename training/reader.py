@@ -25,7 +25,9 @@ Data, all from SQuAD v1.1 dev articles 1-38 (articles 39-48 are dev, never read 
   (SQuAD 2.0's number and entity swaps: "in 1990" -> "in 1987", a name of the unit -> another
   name of the article the unit does not use) against the unit that answered the original. Made
   after the held-out cut with an rng of their own, so the held-out examples stay those of a run
-  without them.
+  without them;
+- ``--mined``: for every positive, the unit of another paragraph of its article nearest in meaning
+  by the bundled embedder (what the dense first stage ranks beside the answer), also after the cut.
 
 ``--init`` starts from an earlier run's checkpoint (a second pass over the data, with a fresh
 optimiser and schedule) instead of the bundled weights; the report records that run.
@@ -71,6 +73,7 @@ class Example:
     span: tuple[int, int] | None = None  # the answer's characters within ``unit``
     kind: str = ""  # where it came from, for the report
     doc: str = ""  # the document of a positive's unit (for rule-made swaps)
+    passage: str = ""  # the passage of a positive's unit (for negatives nearest in meaning)
 
 
 def words(text: str) -> set[str]:
@@ -151,6 +154,35 @@ def swap_examples(squad, data: list[Example], share: float, rng: random.Random) 
     return out
 
 
+def mined_examples(squad, data: list[Example], encode) -> list[Example]:
+    """Negatives nearest in meaning: for each positive, the unit of another paragraph of its
+    article whose embedding (``encode``: the bundled embedder) is closest to the question's. These
+    are what the dense first stage puts beside the answer for a reworded question, which shares
+    few words with any unit: the word-overlap negatives above miss them."""
+    import numpy as np
+
+    def unit_vectors(texts):
+        v = np.asarray(encode(texts), dtype=np.float32)
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+
+    positives = [x for x in data if x.label == 1 and x.passage]
+    if not positives:
+        return []
+    docs = {squad.documents[i - 1].doc_id: squad.documents[i - 1] for i in TRAIN_ARTICLES}
+    cut = {d: [(b.passage_id, u) for b, us in units_of(doc) for u in us] for d, doc in docs.items()}
+    matrix = {d: unit_vectors([u.text for _, u in us]) for d, us in cut.items()}
+    questions = unit_vectors([x.question for x in positives])
+    out = []
+    for x, q in zip(positives, questions):
+        sims = matrix[x.doc] @ q
+        for i in np.argsort(-sims):
+            passage, unit = cut[x.doc][i]
+            if passage != x.passage:
+                out.append(Example(x.question, unit.text, 0, None, "other paragraph, nearest in meaning"))
+                break
+    return out
+
+
 def examples(squad, rows: list[dict], originals: int, rng: random.Random) -> list[Example]:
     docs = [squad.documents[i - 1] for i in TRAIN_ARTICLES]
     cut = {d.doc_id: units_of(d) for d in docs}
@@ -168,7 +200,7 @@ def examples(squad, rows: list[dict], originals: int, rng: random.Random) -> lis
         unit = holding(units, s, e)
         if unit is None:
             return False
-        out.append(Example(question, unit.text, 1, (s - unit.start, e - unit.start), kind, doc.doc_id))
+        out.append(Example(question, unit.text, 1, (s - unit.start, e - unit.start), kind, doc.doc_id, passage))
         cut_text = without_sentence(doc, unit, s, e)
         if cut_text:
             out.append(Example(question, cut_text, 0, None, "answer sentence removed"))
@@ -360,7 +392,7 @@ def _init_report(checkpoint: Path) -> dict:
     beside = checkpoint.parent / "report.json"
     earlier = json.loads(beside.read_text(encoding="utf-8")) if beside.is_file() else {}
     return {"checkpoint_sha256": file_sha256(checkpoint),
-            **{k: earlier.get(k) for k in ("script", "seed", "steps", "batch", "lr", "swaps", "init", "train_seconds")}}
+            **{k: earlier.get(k) for k in ("script", "seed", "steps", "batch", "lr", "swaps", "mined", "init", "train_seconds")}}
 
 
 def load_rows(extra: list[Path]) -> tuple[list[dict], list[str]]:
@@ -394,6 +426,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--swaps", type=float, default=0.0,
                     help="share of positive questions also asked with a number or a name swapped, as negatives")
+    ap.add_argument("--mined", action="store_true",
+                    help="also the unit of another paragraph nearest in meaning to each positive question, as a negative")
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=100, help="steps between held-out AUROC reports")
     ap.add_argument("--held-out", type=int, default=400, help="examples kept out of training for that report")
@@ -417,6 +451,16 @@ def main(argv=None) -> int:
         rng = random.Random(args.seed + 1)
         data += swap_examples(squad, data, args.swaps, rng)
         rng.shuffle(data)
+    if args.mined:  # likewise after the cut, so the held-out examples stay those of a run without
+        from qa.config import Settings
+        from qa.eval.cache import CachedEmbedder
+        from qa.models.encoders import embedder_for
+
+        settings = Settings()
+        embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir)
+        data += mined_examples(squad, data, embedder.encode)
+        embedder.flush()
+        random.Random(args.seed + 2).shuffle(data)
     kinds: dict[str, int] = {}
     for x in data:
         kinds[x.kind] = kinds.get(x.kind, 0) + 1
@@ -430,7 +474,7 @@ def main(argv=None) -> int:
     export(model, tok, out)
     report = {"script": "python -m training.reader", "seed": args.seed, "steps": args.steps, "batch": args.batch,
               "lr": args.lr, "head_lr": args.head_lr, "pool": args.pool, "max_length": args.max_length, "originals": args.originals,
-              "swaps": args.swaps, "init": args.init and _init_report(Path(args.init)),
+              "swaps": args.swaps, "mined": args.mined, "init": args.init and _init_report(Path(args.init)),
               "articles": "SQuAD v1.1 dev 1-38", "examples": len(data), "examples_by_kind": kinds,
               "rows_files": rows_sha256, "squad_sha256": file_sha256(SQUAD),
               "train_seconds": round(seconds, 1), "threads": args.threads,
