@@ -2,6 +2,7 @@
 about the same thing? Fitted from the bundled MiniLM weights, exported to ONNX for the CPU path.
 
     python -m training.claims [--steps 1000] [--batch 32] [--seed 13] [--out build/claims]
+    python -m training.claims --ship build/claims   # choose its threshold on dev and ship it
 
 A cross-encoder (the bundled all-MiniLM-L6-v2 transformer with a fresh one-logit head, trained by
 ``training.cross_encoder.train``) over "[CLS] sentence [SEP] sentence [SEP]". Pairs, all from the
@@ -20,6 +21,10 @@ scored for the report), each pair in both orders:
 No label is invented: a question turned statement is not a claim pair, so SQuAD's questions are
 not used. Output in ``--out`` (not in git): ``model.onnx``, ``model.int8.onnx``,
 ``tokenizer.json``, ``report.json`` with the dev figures of both exports.
+
+``--ship DIR`` reads a run's int8 model as the product does (``qa.models.claims``: one pair per
+run, both orders), sets the threshold of best balanced accuracy on the dev triples, and copies the
+model into qa/models with ``claims.json`` (sha256, threshold, the run's report).
 """
 from __future__ import annotations
 
@@ -100,6 +105,28 @@ def scores_of(path: Path, tokenizer: Path, pairs: list[Pair], max_length: int) -
     return onnx_scores(path, tokenizer, [(p.a, p.b, p.label) for p in pairs], max_length)
 
 
+def ship(run: Path) -> dict:
+    """Choose the threshold on the dev triples and put the run's int8 model in qa/models."""
+    from qa.eval.claims import best_threshold, evaluate_claims, load_triples
+    from qa.models import claims
+
+    report = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    model = claims.ClaimModel(run / "model.int8.onnx", run / "tokenizer.json", report["max_length"], 0.5)
+    triples = load_triples(DEV_ROWS)
+    pairs = [(t.sentence, t.same) for t in triples] + [(t.sentence, t.different) for t in triples]
+    prob = model.same_claim(pairs)
+    threshold = best_threshold(triples, prob)
+    figures = evaluate_claims(triples, lambda _: prob, threshold)
+    target = claims.FOLDER / "claims.int8.onnx"
+    shutil.copyfile(run / "model.int8.onnx", target)
+    meta = {"model": target.name, "sha256": file_sha256(target), "tokenizer": "reader.tokenizer.json",
+            "max_length": report["max_length"], "threshold": round(threshold, 6),
+            "chosen_on": f"squad-reworded dev claim triples ({len(triples)})",
+            "dev": {k: v for k, v in figures.items() if k != "threshold"}, "trained": report}
+    claims.META.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    return meta
+
+
 def main(argv=None) -> int:
     go_offline()
     import torch
@@ -119,7 +146,12 @@ def main(argv=None) -> int:
                     help="this project's rows files (default: training/data/*.jsonl)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=str(PROJECT_ROOT / "build" / "claims"))
+    ap.add_argument("--ship", metavar="DIR", help="ship this run's model (no training): threshold chosen on dev")
     args = ap.parse_args(argv)
+    if args.ship:
+        meta = ship(Path(args.ship))
+        print(json.dumps({k: meta[k] for k in ("sha256", "threshold", "dev")}, indent=1))
+        return 0
     torch.set_num_threads(args.threads)
     squad = load_squad(reader_training.SQUAD)
     rows, files = reader_training.load_rows([Path(f) for f in args.extra])

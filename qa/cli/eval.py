@@ -5,13 +5,16 @@
     python -m qa eval --squad dev-v1.1.json --method bm25,dense,hybrid
     python -m qa eval --squad dev-v1.1.json --articles 39-48 --method hybrid,rerank   # held-out articles
     python -m qa eval --reworded squad-reworded/dev.jsonl --method hybrid,rerank   # the rewording test
+    python -m qa eval --claims squad-reworded/dev.jsonl   # the claim model on the claim triples
 
 With ``--json`` it prints one JSON list of objects ``{"method", "ndcg@10", "recall@100",
 "mrr@10", "hit@1", "queries", ...}``, one per method, all run on the same index. Metrics
 are ranx's. Embeddings of BEIR/SQuAD texts are cached in ``Settings.cache_dir`` (by model and
 text hash), so a second run embeds nothing. ``--reworded`` adds to each method's object the
 original questions' ranking (``original``), answerability against near misses (``auroc``,
-``abstain_balanced``, ``answered_rate``, ``abstain_rate``, ``reliability``) and ``by_kind``. Without ``--data`` the dev sets are those
+``abstain_balanced``, ``answered_rate``, ``abstain_rate``, ``reliability``) and ``by_kind``.
+``--claims`` prints one object: ``auroc``, ``accuracy``, ``balanced_accuracy``, ``same_found``,
+``different_kept_apart`` at the shipped ``threshold``, and ``by_kind`` (kind of change). Without ``--data`` the dev sets are those
 ``QA_EVAL_DATA`` names (the Makefile sets it). Only light imports at module level.
 """
 from __future__ import annotations
@@ -43,6 +46,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="the rewording test: a squad-reworded .jsonl (its SQuAD file: --squad, default "
                         "../squad/dev-v1.1.json beside it); ranking of reworded and original questions over every "
                         "paragraph of the rows' articles, and answerability of reworded questions against near misses")
+    p.add_argument("--claims", metavar="FILE",
+                   help="the claims test: the claim triples of a squad-reworded .jsonl, scored by the shipped claim "
+                        "model (same claim vs a different claim on the same subject)")
     p.add_argument("--split", default="test", help="BEIR qrels split: test, train or dev (default: test)")
     p.add_argument("--method", default="hybrid", help="comma list of bm25, dense, hybrid (default: hybrid)")
     p.add_argument("--articles", metavar="SPEC",
@@ -62,6 +68,13 @@ def run(args) -> int:
 
     methods = parse_methods(args.method)
     settings = settings_from(args).with_(cache_dir=args.cache, eval_data=args.data)
+    if args.claims is not None:
+        if args.data or args.beir or args.squad or args.reworded or args.articles:
+            raise BadInput("--claims scores the claim model on its file alone; leave out --data, --beir, --squad, "
+                           "--reworded and --articles")
+        figures = _claims(args, settings)
+        print(json.dumps(_rounded(figures), ensure_ascii=False) if args.json else format_claims(figures))
+        return 0
     if args.reworded is not None:
         if args.data or args.beir:
             raise BadInput("--reworded runs on SQuAD passages; leave out --data and --beir (--squad names its SQuAD file)")
@@ -146,6 +159,27 @@ def _reworded(args, settings, methods, progress) -> list[dict]:
     print(f"{name}: {len(p.rows)} rows over SQuAD articles {out[0]['articles']}, {p.reworded.passages} passages; "
           f"embedded {embedder.encoded} new texts (cache {embedder.folder}, {len(embedder)} vectors)", file=sys.stderr)
     return out
+
+
+def _claims(args, settings) -> dict:
+    from ..eval.claims import evaluate_claims, load_triples
+    from ..models import claims
+
+    check_path("--claims", args.claims)
+    triples = load_triples(Path(args.claims))[: args.limit]  # refused here, before the model is loaded
+    model = claims.load(settings.threads)
+    if model is None:
+        raise BadInput("no claim model ships (qa/models/claims.json); train one with `python -m training.claims`")
+    return {"file": str(args.claims), **evaluate_claims(triples, model.same_claim, model.threshold)}
+
+
+def format_claims(f: dict) -> str:
+    """The claims figures as text: the overall line, then one line per kind of change."""
+    head = (f"{f['file']}: {f['triples']} claim triples, threshold {f['threshold']:.3f}\n"
+            f"AUROC {f['auroc']:.3f}  accuracy {f['accuracy']:.3f}  balanced accuracy {f['balanced_accuracy']:.3f}  "
+            f"same found {f['same_found']:.3f}  different kept apart {f['different_kept_apart']:.3f}\n")
+    lines = [[k, str(v["pairs"]), f"{v['kept_apart']:.3f}", f"{v['auroc']:.3f}"] for k, v in f["by_kind"].items()]
+    return head + "\n".join(_grid(["kind of change", "pairs", "kept apart", "AUROC"], lines))
 
 
 def _add_answerability(rows: list[dict], evalset, embedder, searcher) -> None:
