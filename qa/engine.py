@@ -133,9 +133,11 @@ class Engine:
         """The corpus overview (``qa.analysis.Overview``): alignment, topics and quoted sources,
         cached beside the index version."""
         from .analysis.overview import get_overview
+        from .models import claims
 
+        model = claims.load(self.settings.threads) if self.settings.claim_model else None
         with self._overview_lock:
-            return get_overview(self.version, n_topics, refresh)
+            return get_overview(self.version, n_topics, refresh, model)
 
     # -- keeping up with other processes ----------------------------------------------------------
     def sync(self) -> bool:

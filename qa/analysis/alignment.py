@@ -199,9 +199,11 @@ def _paragraph_status(pairs: list[SentencePair]) -> str:
     return "only" if n == 0 else "shared" if n == len(claims) else "partly shared"
 
 
-def align(table: PassageTable, labels: dict[str, str], min_evidence: float = MIN_EVIDENCE) -> Alignment:
+def align(table: PassageTable, labels: dict[str, str], min_evidence: float = MIN_EVIDENCE,
+          claim_model=None) -> Alignment:
     """Every body paragraph with its best counterpart in each other document, judged claim by
-    claim from its sentences (``qa.analysis.claims``); the paragraph cosines stay for plots."""
+    claim from its sentences (``qa.analysis.claims``; by ``claim_model`` where given, see
+    ``qa.models.claims``); the paragraph cosines stay for plots."""
     docs = table.documents
     rows = {d.doc_id: np.array([i for i, p in enumerate(table.passages) if p.doc_id == d.doc_id], dtype=int)
             for d in docs}
@@ -231,7 +233,8 @@ def align(table: PassageTable, labels: dict[str, str], min_evidence: float = MIN
                 continue
             uy, vy, _ = units[y.doc_id]
             by_row: dict[int, list[SentencePair]] = {}
-            found = sentence_pairs(ux, vx, uy, vy, vocabulary, min_evidence, (terms[x.doc_id], terms[y.doc_id]))
+            found = sentence_pairs(ux, vx, uy, vy, vocabulary, min_evidence, (terms[x.doc_id], terms[y.doc_id]),
+                                   claim_model)
             for row, pair in zip(rx, found):
                 by_row.setdefault(row, []).append(pair)
             pairs[x.doc_id][y.doc_id] = by_row
@@ -247,7 +250,7 @@ def align(table: PassageTable, labels: dict[str, str], min_evidence: float = MIN
                 mine = pairs[x.doc_id][y.doc_id].get(int(row), [])
                 shared = [p for p in mine if p.shared]
                 if shared:  # the paragraph that holds the strongest same-claim sentence
-                    best = max(shared, key=lambda p: p.evidence)
+                    best = max(shared, key=lambda p: (p.same_claim or 0.0, p.evidence))
                     j = next(n for n, r in enumerate(rows[y.doc_id]) if table.passages[int(r)].paragraph
                              == best.other.paragraph)
                 else:

@@ -49,6 +49,10 @@ MARGIN_K = 4
 #: different claims (300 random pairs of the 48 dev articles; bench/alignment.py, bench/overview_fifty.py).
 MIN_EVIDENCE = 0.60
 MIN_COSINE = 0.40
+#: With the claim model: how many counterparts of a sentence it reads (those of most evidence),
+#: and the cosine a counterpart needs to be read at all (cost: each read is one model run).
+MODEL_CANDIDATES = 3
+MODEL_MIN_COSINE = 0.30
 #: A sentence with fewer words is not a claim.
 MIN_CLAIM_WORDS = 5
 #: A name used by at least this share of the corpus's paragraphs is common ground, not evidence
@@ -85,19 +89,23 @@ class SentencePair:
     mutual: bool  # each is the other's counterpart (reported, not part of the verdict)
     conflict: str  # "" or what differs, e.g. "numbers 30 / 40"
     claim: bool  # the sentence has MIN_CLAIM_WORDS words or more
-    shared: bool  # a claim, evidence >= MIN_EVIDENCE, cosine >= MIN_COSINE, no conflict
+    shared: bool  # a claim with no conflict, judged the same claim (the claim model, else the evidence bars)
+    #: the claim model's probability that the two state the same claim (None: not read by it)
+    same_claim: float | None = None
 
     def to_json(self) -> dict:
         return {"sentence": self.sentence.to_json(), "other": self.other.to_json(),
                 "cosine": round(self.cosine, 4), "distinctive": round(self.distinctive, 4),
                 "evidence": round(self.evidence, 4), "margin": round(self.margin, 4), "mutual": self.mutual,
-                "conflict": self.conflict, "claim": self.claim, "shared": self.shared}
+                "conflict": self.conflict, "claim": self.claim, "shared": self.shared,
+                "same_claim": None if self.same_claim is None else round(self.same_claim, 4)}
 
     @classmethod
     def from_json(cls, d: dict) -> SentencePair:
+        same = d.get("same_claim")
         return cls(TextSpan.from_json(d["sentence"]), TextSpan.from_json(d["other"]), float(d["cosine"]),
                    float(d["distinctive"]), float(d["evidence"]), float(d["margin"]), bool(d["mutual"]), str(d["conflict"]),
-                   bool(d["claim"]), bool(d["shared"]))
+                   bool(d["claim"]), bool(d["shared"]), None if same is None else float(same))
 
 
 @dataclass(frozen=True)
@@ -199,10 +207,24 @@ def conflict(a: Unit, b: Unit) -> str:
     return ""
 
 
+def model_reads(sim: np.ndarray, evidence: np.ndarray, ux: list[Unit]) -> list[tuple[int, int]]:
+    """The (x, y) pairs the claim model reads: for each claim of X, its ``MODEL_CANDIDATES``
+    counterparts of most evidence that reach ``MODEL_MIN_COSINE``."""
+    if evidence.size == 0:
+        return []
+    order = np.argsort(-evidence, axis=1, kind="stable")[:, :MODEL_CANDIDATES]
+    return [(i, int(j)) for i in range(len(ux)) if ux[i].is_claim for j in order[i] if sim[i, j] >= MODEL_MIN_COSINE]
+
+
 def sentence_pairs(ux: list[Unit], vx: np.ndarray, uy: list[Unit], vy: np.ndarray, vocabulary: Vocabulary,
-                   min_evidence: float = MIN_EVIDENCE, terms: tuple | None = None) -> list[SentencePair]:
-    """Each sentence of X with its counterpart in Y (the claim of Y with the most evidence) and
-    the verdict. ``terms``: the two documents' :func:`term_matrix`, when already built."""
+                   min_evidence: float = MIN_EVIDENCE, terms: tuple | None = None, model=None) -> list[SentencePair]:
+    """Each sentence of X with its counterpart in Y and the verdict. ``terms``: the two documents'
+    :func:`term_matrix`, when already built.
+
+    With a claim ``model`` (``qa.models.claims.ClaimModel``), the counterpart is the candidate
+    (:func:`model_reads`) it finds most likely to state the same claim, and the pair is shared when
+    that probability reaches the model's threshold; without one, the claim of most evidence,
+    shared at the evidence bars. Either way a conflict (numbers or names, none in common) vetoes."""
     claims_y = [j for j, u in enumerate(uy) if u.is_claim]
     if not ux or not claims_y:
         return []
@@ -213,13 +235,25 @@ def sentence_pairs(ux: list[Unit], vx: np.ndarray, uy: list[Unit], vy: np.ndarra
     evidence = sim + share
     margin = ratio_margin(sim)
     best_y, best_x = evidence.argmax(axis=1), evidence.argmax(axis=0)
+    prob = None
+    if model is not None:
+        reads = model_reads(sim, evidence, ux)
+        prob = np.full(sim.shape, np.nan)
+        if reads:
+            prob[tuple(np.array(reads).T)] = model.same_claim([(ux[i].span.text, uy[j].span.text) for i, j in reads])
     out = []
     for i, j in enumerate(best_y):
         j = int(j)
-        why = conflict(ux[i], uy[j])
         claim = ux[i].is_claim
-        shared = claim and evidence[i, j] >= min_evidence and sim[i, j] >= MIN_COSINE and not why
+        read = prob is not None and not np.isnan(prob[i]).all()
+        if read:
+            j = int(np.nanargmax(prob[i]))
+        why = conflict(ux[i], uy[j])
+        if prob is not None:
+            shared = claim and read and prob[i, j] >= model.threshold and not why
+        else:
+            shared = claim and evidence[i, j] >= min_evidence and sim[i, j] >= MIN_COSINE and not why
         out.append(SentencePair(ux[i].span, uy[j].span, float(sim[i, j]), float(share[i, j]), float(evidence[i, j]),
-                                float(margin[i, j]),
-                                int(best_x[j]) == i, why, claim, bool(shared)))
+                                float(margin[i, j]), int(best_x[j]) == i, why, claim, bool(shared),
+                                float(prob[i, j]) if read else None))
     return out

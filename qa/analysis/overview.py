@@ -29,7 +29,7 @@ from .topics import TopicMap, build_topic_map, doc_labels
 log = logging.getLogger(__name__)
 
 #: Bump when the overview's content or JSON shape changes: cached overviews are then recomputed.
-OVERVIEW_VERSION = 4
+OVERVIEW_VERSION = 5
 CACHE_NAME = "overview"
 
 
@@ -73,34 +73,37 @@ class Overview:
                    TopicMap.from_json(d["topics"]), Ledger.from_json(d["ledger"]), float(d.get("seconds", 0.0)))
 
 
-def compute_overview(table: PassageTable, n_topics: int | None = None) -> Overview:
-    """Alignment, topics and ledger of an indexed corpus (no model call)."""
+def compute_overview(table: PassageTable, n_topics: int | None = None, claim_model=None) -> Overview:
+    """Alignment, topics and ledger of an indexed corpus; sentences judged the same claim by
+    ``claim_model`` where given (``qa.models.claims``), else by the evidence bars."""
     t0 = time.perf_counter()
     docs = table.documents
     labels = doc_labels([d.doc_id for d in docs])
     infos = tuple(DocInfo(d.doc_id, labels[d.doc_id], d.title, d.source, len(d.passages)) for d in docs)
-    alignment = align(table, labels)
+    alignment = align(table, labels, claim_model=claim_model)
     with names.parse_once():  # the topics' key phrases and the ledger read the same paragraphs
         topics = build_topic_map(table, n_topics, labels)
         ledger = build_ledger(docs)
     return Overview(infos, alignment, topics, ledger, time.perf_counter() - t0)
 
 
-def cache_key(manifest: Manifest, n_topics: int | None) -> dict:
-    """What the cached overview depends on: the documents' content hashes, the model, the settings."""
+def cache_key(manifest: Manifest, n_topics: int | None, claim_model=None) -> dict:
+    """What the cached overview depends on: the documents' content hashes, the models, the settings."""
     return {"overview_version": OVERVIEW_VERSION, "ingest_version": manifest.ingest_version,
             "model": asdict(manifest.model), "documents": manifest.document_hashes(),
-            "n_topics": n_topics if n_topics is not None else "auto"}
+            "n_topics": n_topics if n_topics is not None else "auto",
+            "claim_model": None if claim_model is None else claim_model.sha256}
 
 
-def get_overview(version: IndexVersion, n_topics: int | None = None, refresh: bool = False) -> Overview:
+def get_overview(version: IndexVersion, n_topics: int | None = None, refresh: bool = False,
+                 claim_model=None) -> Overview:
     """The overview of an index version's corpus: stored beside the version (``store.write_extra``)
     and served from there while its key (document hashes, model, settings) matches.
 
     The index writes a new version folder whenever a document changes, and the key names
     every document's sha256, so a stale overview is never served.
     """
-    key = cache_key(version.manifest, n_topics)
+    key = cache_key(version.manifest, n_topics, claim_model)
     if version.folder is not None and not refresh:
         cached = read_extra(version.folder, CACHE_NAME)
         try:
@@ -108,7 +111,7 @@ def get_overview(version: IndexVersion, n_topics: int | None = None, refresh: bo
                 return Overview.from_json(cached["overview"])
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("cached overview in %s unreadable, recomputing: %s", version.folder, exc)
-    ov = compute_overview(version.table, n_topics)
+    ov = compute_overview(version.table, n_topics, claim_model)
     if version.folder is not None:
         payload = {"key": key, "overview": {**ov.to_json(matrices=True), "seconds": round(ov.seconds, 4)}}
         write_extra(version.folder, CACHE_NAME, payload)

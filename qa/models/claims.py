@@ -37,11 +37,13 @@ class ClaimsMeta:
 class ClaimModel:
     """One loaded claim model. ``same_claim`` is thread-safe (ONNX Runtime sessions are)."""
 
-    def __init__(self, model_file: Path, tokenizer_file: Path, max_length: int, threshold: float, threads: int = 1):
+    def __init__(self, model_file: Path, tokenizer_file: Path, max_length: int, threshold: float, threads: int = 1,
+                 sha256: str = ""):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.threshold = threshold
+        self.sha256 = sha256  # names the model in the overview's cache key
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         self.tokenizer.no_padding()
@@ -89,4 +91,4 @@ def load(threads: int = 1, path: Path = META) -> ClaimModel | None:
     if digest != meta.sha256:
         raise ModelProblem(f"{model} has sha256 {digest[:12]}..., expected {meta.sha256[:12]}...; "
                            f"`git checkout -- {model.name}` restores the shipped file")
-    return ClaimModel(model, path.parent / meta.tokenizer, meta.max_length, meta.threshold, threads)
+    return ClaimModel(model, path.parent / meta.tokenizer, meta.max_length, meta.threshold, threads, digest)
