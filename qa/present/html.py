@@ -193,14 +193,16 @@ def side_by_side_html(rows, doc_a, doc_b, bar=None, link=None, show: str = "all"
     ``bar`` is accepted for callers of the paragraph-cosine version and no longer shown.
     """
     la, lb = doc_a.label, doc_b.label
+    by_model = any(p.same_claim is not None for r in rows for p in r.sentences)
+    how = ("the claim model reads them as the same claim, probability shown" if by_model
+           else "close in meaning and in the rarer words they use")
     shared_a = {r.a.paragraph for r in rows if r.status in SHARED_STATUSES and r.a is not None}
     shared_b = {r.b.paragraph for r in rows if r.status in SHARED_STATUSES and r.b is not None}
     summary = (f'<div class="qa-ov-summary"><b>{html_escape(la)}</b>: {len(shared_a)} of {doc_a.paragraphs} '
                f'paragraphs share claims with {html_escape(lb)} · <b>{html_escape(lb)}</b>: {len(shared_b)} of '
                f'{doc_b.paragraphs} paragraphs share claims with {html_escape(la)}. '
-               '<span class="qa-meta">Shared = a sentence of one and a sentence of the other make the same claim '
-               '(close in meaning and in the rarer words they use, no numbers or names at odds); both cover it, '
-               'which does not mean they agree.</span></div>')
+               f'<span class="qa-meta">Shared = a sentence of one and a sentence of the other make the same claim '
+               f'({how}, no numbers or names at odds); both cover it, which does not mean they agree.</span></div>')
     wanted = {"all": None, "only-a": f"only in {la}", "only-b": f"only in {lb}"}.get(show)
 
     def cell(span, label, own: bool, r) -> str:
@@ -235,6 +237,10 @@ def side_by_side_html(rows, doc_a, doc_b, bar=None, link=None, show: str = "all"
             body.append(f'<tr class="qa-ov-section"><td colspan="3">{html_escape(text)}</td></tr>')
         own_a = r.direction == "a->b"
         score = "" if r.score is None else f'<div class="qa-ov-score">{r.score:.2f}</div>'
+        probs = [p.same_claim for p in r.sentences if p.same_claim is not None]
+        if probs:
+            score += (f'<div class="qa-ov-score" title="the claim model\'s probability that the two sentences state '
+                      f'the same claim">same claim {max(probs):.2f}</div>')
         body.append(f'<tr class="qa-ov-row">{cell(r.a, la, own_a, r)}'
                     f'<td class="qa-ov-mid">{_status_badge(r.status)}{score}</td>'
                     f'{cell(r.b, lb, not own_a, r)}</tr>')

@@ -95,7 +95,8 @@ def overview_markdown(ov) -> str:
             for pair in c.shared_sentences:
                 x, y = pair.sentence, pair.other
                 lines.append(f"| | ↳ {_md(x.text)} ({x.start}–{x.end}) | same claim | {labels[y.doc_id]} {y.paragraph} | "
-                             f"{_md(y.text)} ({y.start}–{y.end}) | {pair.cosine:.3f} |")
+                             f"{_md(y.text)} ({y.start}–{y.end}) | {pair.cosine:.3f}"
+                             + ("" if pair.same_claim is None else f", same claim {pair.same_claim:.2f}") + " |")
         lines.append("")
     lines += ["## Quoted and cited sources", ""]
     for d in ov.documents:

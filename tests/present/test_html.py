@@ -104,3 +104,15 @@ def test_side_by_side_html_marks_and_links_the_shared_sentence_pair():
     assert "<mark>Kharkiv fell.</mark> Then &lt;b&gt;rain&lt;/b&gt; came." in out
     assert "Rain, it said. <mark>Kharkiv has fallen.</mark>" in out
     assert 'href="#qa-open:a/100-136/100-113"' in out and 'href="#qa-open:b/200-234/215-234"' in out
+    assert "same claim 0." not in out and "rarer words" in out  # judged by the evidence bars
+
+
+def test_side_by_side_html_shows_the_claim_models_probability():
+    from qa.analysis import DocInfo, PairRow
+    from qa.analysis.claims import SentencePair
+
+    da, db = DocInfo("a", "A", "Alpha", "s", 1), DocInfo("b", "B", "Beta", "s", 1)
+    pa, pb = _span("a", 1, 100, "Kharkiv fell."), _span("b", 1, 200, "Kharkiv has fallen.")
+    pair = SentencePair(pa, pb, 0.6, 0.5, 1.1, 1.2, True, "", True, True, 0.874)
+    out = render.side_by_side_html([PairRow(pa, pb, 0.5, 0.8, "shared", "a->b", (pair,))], da, db, link=span_href)
+    assert "same claim 0.87" in out and "the claim model reads them as the same claim" in out
