@@ -19,9 +19,9 @@ from bench.common import DEV_DATA, SQUAD, table, temp_project, write_section
 from qa import Engine, Settings
 from qa.analysis.alignment import align
 from qa.analysis.claims import MIN_EVIDENCE, Vocabulary, distinctive_shares, units_of
-from qa.analysis.topics import doc_labels
 from qa.eval.alignment import score_alignment
 from qa.text import read_jsonl
+from qa.types import doc_labels
 
 
 def v1_status(al, bar_of):

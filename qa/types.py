@@ -163,19 +163,30 @@ class Answer:
                 "answer_span": self.answer_span.to_json() if self.answer_span else None}
 
 
+#: Labels of documents in corpus order: A, B, ... Z, then D27, D28, ...
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def doc_labels(doc_ids: list[str]) -> dict[str, str]:
+    """Short labels of documents in corpus order, as the overview and summaries name them."""
+    return {d: (LETTERS[i] if i < len(LETTERS) else f"D{i + 1}") for i, d in enumerate(doc_ids)}
+
+
 @dataclass(frozen=True)
 class DocCoverage:
-    """Whether one document covers a topic, with its best passages."""
+    """Whether one document covers a topic, with its best passages; ``label`` is its short label."""
 
     doc_id: str
     title: str
     covered: bool
     score: float
     passages: tuple[Hit, ...]
+    label: str = ""
 
     def to_json(self) -> dict:
         return {"doc_id": self.doc_id, "title": self.title, "covered": self.covered,
-                "score": round(float(self.score), 4), "passages": [h.to_json() for h in self.passages]}
+                "score": round(float(self.score), 4), "passages": [h.to_json() for h in self.passages],
+                "label": self.label}
 
 
 @dataclass(frozen=True)
@@ -191,8 +202,8 @@ class Comparison:
         if not covered:
             return "covered by none"
         if len(covered) == len(self.documents):
-            return "covered by all"
-        return "only by " + ", ".join(d.title for d in covered)
+            return "covered by both" if len(covered) == 2 else "covered by all"
+        return "only by " + ", ".join(d.label or d.title for d in covered)
 
     def to_json(self) -> dict:
         return {"topic": self.topic, "summary": self.summary, "documents": [d.to_json() for d in self.documents]}

@@ -19,12 +19,12 @@ from dataclasses import asdict, dataclass
 from ..index.manifest import Manifest
 from ..index.store import IndexVersion, read_extra, write_extra
 from ..index.table import PassageTable
-from ..types import TextSpan
+from ..types import TextSpan, doc_labels
 from . import names
 from .alignment import Alignment, align
 from .claims import SentencePair
 from .ledger import Ledger, build_ledger
-from .topics import TopicMap, build_topic_map, doc_labels
+from .topics import TopicMap, build_topic_map
 
 log = logging.getLogger(__name__)
 

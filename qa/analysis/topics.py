@@ -39,7 +39,7 @@ import numpy as np
 
 from ..index.table import PassageTable
 from ..text import stopwords, tokenize
-from ..types import TextSpan
+from ..types import TextSpan, doc_labels
 from .phrases import topic_phrases
 
 #: A topic starts in the document's lead when its first paragraph is within this share of the
@@ -140,14 +140,6 @@ class TopicMap:
     @classmethod
     def from_json(cls, d: dict) -> TopicMap:
         return cls(tuple(Topic.from_json(t) for t in d["topics"]), d.get("method", {}))
-
-
-#: Labels of documents in corpus order: A, B, ... Z, then D27, D28, ...
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def doc_labels(doc_ids: list[str]) -> dict[str, str]:
-    return {d: (LETTERS[i] if i < len(LETTERS) else f"D{i + 1}") for i, d in enumerate(doc_ids)}
 
 
 def default_n_topics(n_paragraphs: int) -> int:

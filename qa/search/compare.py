@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..config import PASSAGES_PER_DOCUMENT
-from ..types import Comparison, DocCoverage
+from ..types import Comparison, DocCoverage, doc_labels
 from . import evidence
 from .retrieve import Searcher, check_doc_ids, check_question
 
@@ -13,6 +13,7 @@ def compare(searcher: Searcher, topic: str, doc_ids: list[str] | None = None,
     topic = check_question(topic, "topic")
     ids = check_doc_ids(doc_ids, searcher.table) or list(searcher.table.by_id)
     qvec = searcher.encode(topic)
+    labels = doc_labels(list(searcher.table.by_id))  # a document's label is its place in the corpus
     out = []
     for doc_id in ids:
         doc = searcher.table.document(doc_id)
@@ -23,5 +24,5 @@ def compare(searcher: Searcher, topic: str, doc_ids: list[str] | None = None,
             verdict = evidence.judge_topic(topic, tokens, top[0].similarity, searcher.passage(top[0].row).text,
                                            searcher.lexical, searcher.table.terms_of(doc_id))
         hits = tuple(searcher.hit(s, i + 1) for i, s in enumerate(top))
-        out.append(DocCoverage(doc_id, doc.title, verdict.answered, verdict.confidence, hits))
+        out.append(DocCoverage(doc_id, doc.title, verdict.answered, verdict.confidence, hits, labels[doc_id]))
     return Comparison(topic, tuple(out))

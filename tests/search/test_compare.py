@@ -39,7 +39,7 @@ def test_only_the_document_that_covers_a_topic_is_covered(searcher):
     comp = compare(searcher, "zebra stripes")
     zoo, sea = comp.documents
     assert (zoo.doc_id, zoo.covered) == ("zoo", True) and (sea.doc_id, sea.covered) == ("sea", False)
-    assert comp.summary == "only by Zoo"
+    assert comp.summary == "only by A" and (zoo.label, sea.label) == ("A", "B")  # short labels, not titles
     assert zoo.passages[0].paragraph == 1 and "stripes" in zoo.passages[0].text
     assert all(h.doc_id == "sea" for h in sea.passages)  # each document searched on its own
 
@@ -48,6 +48,14 @@ def test_passages_per_document_and_a_chosen_subset(searcher):
     comp = compare(searcher, "lighthouse", ["sea"], per_doc=1)
     assert [d.doc_id for d in comp.documents] == ["sea"] and len(comp.documents[0].passages) == 1
     assert comp.documents[0].covered and comp.summary == "covered by all"
+    assert comp.documents[0].label == "B"  # its label in the corpus, whichever documents are compared
+
+
+def test_two_documents_that_both_cover_a_topic_are_covered_by_both():
+    from qa.types import Comparison, DocCoverage
+
+    both = Comparison("t", (DocCoverage("a", "T", True, 0.9, (), "A"), DocCoverage("b", "U", True, 0.8, (), "B")))
+    assert both.summary == "covered by both" and both.to_json()["documents"][1]["label"] == "B"
 
 
 def test_an_unknown_id_names_the_closest_known_ids_not_all_of_them():
