@@ -31,8 +31,8 @@ MODELS = PROJECT_ROOT / "qa" / "models"
 def read_all(searcher, reader, questions: dict[str, str], qvecs: dict, gold: dict, depth: int, method: str,
              scope: dict, progress=None):
     """question id -> (gold position among the first stage's best ``depth`` or -1, their fused
-    scores, the best unit logit of each, their best similarity); ``scope`` limits some questions
-    to some documents."""
+    scores, each one's units' (answer logit, span margin: span score - no-answer score), their best
+    similarity); ``scope`` limits some questions to some documents."""
     from qa.models.units import reading_units
 
     out = {}
@@ -46,21 +46,25 @@ def read_all(searcher, reader, questions: dict[str, str], qvecs: dict, gold: dic
             for u in reading_units(searcher.table.by_id[p.doc_id].text, p.start, p.end, p.sentences):
                 units.append(u)
                 owner.append(k)
-        logits = np.full(len(head), -np.inf)
+        per = [[] for _ in head]
         for k, r in zip(owner, reader.read(q, units)):
-            logits[k] = max(logits[k], r.logit)
+            per[k].append((r.logit, float(np.clip(r.span_score - r.null_score, -30, 30))))
         g = gold.get(qid)
         pos = next((i for i, s in enumerate(head) if searcher.passage(s.row).passage_id == g), -1)
-        out[qid] = (pos, np.array([s.fused for s in head]), logits, max((s.similarity for s in head), default=-1.0))
+        out[qid] = (pos, np.array([s.fused for s in head]), [np.array(x).reshape(-1, 2) for x in per],
+                    max((s.similarity for s in head), default=-1.0))
     return out
 
 
-def figures(reads: dict, rows, depth: int, weight: float) -> dict:
+def figures(reads: dict, rows, depth: int, weight: float, span_weight: float = 0.0) -> dict:
+    """``span_weight``: the share of a unit's span margin added to its answer logit (the extractive
+    reader's confidence beside the answer head's); a passage reads as its best unit."""
     from sklearn.metrics import roc_auc_score
 
     def ranked(qid):
-        pos, fused, logits, _ = reads[qid]
-        fused, logits = fused[:depth], logits[:depth]
+        pos, fused, units, _ = reads[qid]
+        fused = fused[:depth]
+        logits = np.array([(u[:, 0] + span_weight * u[:, 1]).max() if len(u) else -np.inf for u in units[:depth]])
         order = np.argsort(-(logits + weight * fused), kind="stable")
         rank = int(np.where(order == pos)[0][0]) if 0 <= pos < depth else 99
         return rank, float(logits.max()) if len(logits) else -99.0
@@ -119,6 +123,7 @@ def main(argv=None) -> int:
     ap.add_argument("--method", default="hybrid")
     ap.add_argument("--depths", default="3,5,8,10,15")
     ap.add_argument("--weights", default="0,0.5,1,2,3,5")
+    ap.add_argument("--span-weights", default="0", help="shares of the span margin added to the answer logit")
     ap.add_argument("--max-length", type=int, default=160)
     ap.add_argument("--min-original", type=float, default=0.91)
     ap.add_argument("--tolerance", type=float, default=0.005,
@@ -145,14 +150,15 @@ def main(argv=None) -> int:
     reads = read_all(searcher, reader, questions, qvecs, gold, max(depths), args.method, scope, tqdm)
     read_s = time.perf_counter() - t0
     table = []
-    for d in depths:
-        for w in (float(x) for x in args.weights.split(",")):
-            f = figures(reads, rows, d, w)
-            table.append({"depth": d, "weight": w, **f})
-            print(f"depth {d:2d} w {w:3.1f}: reworded {f['reworded']['hit@1']:.3f}/{f['reworded']['hit@3']:.3f} "
-                  f"original {f['original']['hit@1']:.3f}/{f['original']['hit@3']:.3f} auroc {f['auroc']:.3f} "
-                  f"balanced {f['balanced_accuracy']:.3f} at logit {f['threshold_logit']:.2f}, off-topic answered "
-                  f"{f['off_topic_answered']:.3f}", flush=True)
+    grid = [(d, float(w), float(sw)) for d in depths for w in args.weights.split(",")
+            for sw in args.span_weights.split(",")]
+    for d, w, sw in grid:
+        f = figures(reads, rows, d, w, sw)
+        table.append({"depth": d, "weight": w, "span_weight": sw, **f})
+        print(f"depth {d:2d} w {w:3.1f} span {sw:4.2f}: reworded {f['reworded']['hit@1']:.3f}/"
+              f"{f['reworded']['hit@3']:.3f} original {f['original']['hit@1']:.3f}/{f['original']['hit@3']:.3f} "
+              f"auroc {f['auroc']:.3f} balanced {f['balanced_accuracy']:.3f} at logit {f['threshold_logit']:.2f}, "
+              f"off-topic answered {f['off_topic_answered']:.3f}", flush=True)
     print(f"read {len(questions)} questions x {max(depths)} candidates in {read_s:.0f} s")
     ok = [t for t in table if t["original"]["hit@1"] >= args.min_original] or table
     top = max(ok, key=lambda t: (t["reworded"]["hit@1"], t["auroc"], -t["depth"]))
@@ -172,7 +178,7 @@ def main(argv=None) -> int:
         threshold = float(1 / (1 + np.exp(-best["threshold_logit"])))
         meta = {"model": target.name, "sha256": file_sha256(target), "tokenizer": "reader.tokenizer.json",
                 "max_length": args.max_length, "threshold": round(threshold, 6), "depth": best["depth"],
-                "retrieval_weight": best["weight"], "topic_threshold": round(topic["topic_threshold"], 6),
+                "retrieval_weight": best["weight"], "span_weight": best["span_weight"], "topic_threshold": round(topic["topic_threshold"], 6),
                 "chosen_on": f"squad-reworded dev ({len(rows)} rows), first stage {args.method}",
                 "dev": {**{k: best[k] for k in ("reworded", "original", "auroc", "balanced_accuracy",
                                                 "off_topic_answered")}, **topic},

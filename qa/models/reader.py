@@ -34,6 +34,9 @@ class Reading:
     start: int
     end: int
     span_score: float
+    #: the span head's "no answer" score ([CLS] as start and end, SQuAD 2.0 style): an extractive
+    #: reader's confidence is ``span_score - null_score``
+    null_score: float = 0.0
 
 
 class Reader:
@@ -98,10 +101,10 @@ class Reader:
             if total[i] > best:
                 best, at = float(total[i]), (i, i + width)
         if not np.isfinite(best):  # the unit was truncated away entirely: point at its start
-            return Reading(logit, unit.start, unit.start, float("-inf"))
+            return Reading(logit, unit.start, unit.start, float("-inf"), float(start[0] + end[0]))
         a = enc.offsets[at[0]][0]
         b = enc.offsets[at[1]][1]
-        return Reading(logit, unit.start + a, unit.start + b, best)
+        return Reading(logit, unit.start + a, unit.start + b, best, float(start[0] + end[0]))
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,15 @@ class ReaderMeta:
     retrieval_weight: float  # the first stage's fused score's weight beside the reader's logit
     trained: dict
     topic_threshold: float = -1.0  # unanswered and no passage this similar: not_found (off topic)
+    #: share of a unit's span margin (span score - no-answer score, clipped to +-30) added to its
+    #: answer logit: the extractive reading's confidence beside the answer head's
+    span_weight: float = 0.0
+
+    def score(self, r: Reading) -> float:
+        """What a unit's reading counts for: its answer logit, plus ``span_weight`` of its span margin."""
+        if not self.span_weight:
+            return r.logit
+        return r.logit + self.span_weight * float(np.clip(r.span_score - r.null_score, -30.0, 30.0))
 
 
 def load_meta(path: Path = META) -> ReaderMeta | None:
@@ -125,7 +137,7 @@ def load_meta(path: Path = META) -> ReaderMeta | None:
     d = json.loads(path.read_text(encoding="utf-8"))
     return ReaderMeta(d["model"], d["sha256"], d["tokenizer"], int(d["max_length"]), float(d["threshold"]),
                       int(d["depth"]), float(d["retrieval_weight"]), d.get("trained", {}),
-                      float(d.get("topic_threshold", -1.0)))
+                      float(d.get("topic_threshold", -1.0)), float(d.get("span_weight", 0.0)))
 
 
 @functools.lru_cache(maxsize=4)

@@ -58,15 +58,16 @@ class ReadStage:
         readings = self.reader.read(question, units)
         best: list[Reading | None] = [None] * len(head)
         for k, r in zip(owner, readings):
-            if best[k] is None or r.logit > best[k].logit:
+            if best[k] is None or self.meta.score(r) > self.meta.score(best[k]):
                 best[k] = r
         if is_question(question):
-            score = np.array([b.logit for b in best]) + self.meta.retrieval_weight * np.array([s.fused for s in head])
+            score = (np.array([self.meta.score(b) for b in best])
+                     + self.meta.retrieval_weight * np.array([s.fused for s in head]))
             order = np.argsort(-score, kind="stable")
         else:
             order = np.arange(len(head))
         for s, r in zip(head, best):
-            s.final = float(probability(r.logit))
+            s.final = float(probability(self.meta.score(r)))
             s.answers = s.final >= self.threshold
             s.answer = (r.start, r.end) if r.end > r.start else None
         return [head[i] for i in order] + tail, [best[i] for i in order]
