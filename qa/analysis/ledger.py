@@ -79,7 +79,7 @@ _REJECT = re.compile(r"\b(?:that|which|as well as|if|when|because|while|whether|
 _PRONOUN = {"he", "she"}
 #: Where a noun phrase after a cue ends: punctuation (a full stop only before a capital, a quote
 #: or the end, so "U.S. intelligence" stays whole), a clause word, or a dash.
-_NP_STOP = re.compile(r"[,;:!?“”()…]|\.(?=\s+[A-Z“”\"]|\s*$)|\s(?:who|which|explaining|adding|noting|as)\s|\s—|\s–")
+_NP_STOP = re.compile(r"[,;:!?“”\"()…]|\.(?=\s+[A-Z“”\"]|\s*$)|\s(?:who|which|explaining|adding|noting|as)\s|\s—|\s–")
 _INVERTED_START = re.compile(r"(?:[A-Z]|(?:a|an|the|one|another|our|some|several|many|most|his|her|their)\s)")
 _NAME_WORD = r"(?:[A-Z][\w.’'-]*)"
 _NAME = re.compile(rf"^{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|de|van|von|bin|al))*$")
@@ -242,10 +242,18 @@ def _is_name(np_text: str) -> bool:
         first not in _NOT_NAME_START and _OUTLET.search(np_text) is not None)
 
 
+#: How a firm's name ends ("Acme Corp", "Northwind Traders"): a named organisation, not a person.
+_FIRM = re.compile(r"\b(?:Corp|Corporation|Inc|Incorporated|Ltd|Limited|LLC|LLP|PLC|plc|Co|Company|Group|Holdings|"
+                   r"AG|SA|NV|GmbH|Bank|Airlines?|Motors|Industries|Technologies|Systems|Partners|Traders|"
+                   r"Enterprises|Associates|Capital|Pharmaceuticals|Energy)\.?$")
+
+
 def _kind(np_text: str) -> str:
     if _OUTLET.search(np_text) and re.search(r"\b[A-Z]", np_text):
         # "a report in the Washington Post" is the Post; "the Kremlin press service" is not an outlet
         return "outlet"
+    if _NAME.match(np_text) and _FIRM.search(np_text):
+        return "organisation"
     if _is_name(np_text):
         return "person"
     head = _head(np_text)
@@ -406,11 +414,16 @@ def _name_in(text: str, s: int, e: int) -> tuple[int, int] | None:
     return None
 
 
-def _appositive(text: str, e: int, end: int) -> int:
-    """Extend a name over a following role appositive: 'Tatyana Stanovaya, the head of X'."""
-    m = re.match(r",\s+(?:the|a|an)\s+(?:[^,.;:“”]|\.(?=\S))+", text[e:end])
+def _appositive(text: str, e: int, end: int, s: int | None = None) -> int:
+    """Extend a name over a following role appositive: 'Tatyana Stanovaya, the head of X'; or, given
+    the phrase's start ``s``, a role over the name that follows it: 'the director, Karin Holmgren'."""
+    m = re.match(r",\s+(?:the|a|an)\s+(?:[^,.;:“”\"]|\.(?=\S))+", text[e:end])
     if m and _head(m.group(0)):
         return e + m.end()
+    if s is not None and _head(text[s:e]):
+        m = re.match(r",\s+(" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")*)", text[e:end])
+        if m and _is_name(m.group(1).rstrip(".")):
+            return _trim_span(text, e, e + m.end())[1]
     m = re.match(r",\s+who\s+uses\s+the\s+(?:code\s+)?name\s+" + _NAME_WORD, text[e:end])
     if m:
         return _trim_span(text, e, e + m.end())[1]
@@ -448,11 +461,11 @@ def _extract_paragraph(text: str, block) -> list[_Raw]:
         if re.match(r"\s+to\b", after) and m.group(1) not in ("told", "tells"):
             continue  # "is said to be"
         np = None
-        if re.search(r"[,”]\s*$", text[max(s0, cs - 3):cs]):  # inverted: ,” said X
+        if re.search(r"[,”\"]\s*$", text[max(s0, cs - 3):cs]):  # inverted: ,” said X (curly or straight quotes)
             cand = _np_after(text, ce, e0)
             if cand and _INVERTED_START.match(text, cand[0]) and _valid_np(text[cand[0]:cand[1]]) \
                     and text[cand[0]:cand[1]].lower() not in _PRONOUN:
-                np = (cand[0], _appositive(text, cand[1], e0))
+                np = (cand[0], _appositive(text, cand[1], e0, cand[0]))
         if np is None:
             np = _subject_before(text, block, cs, regions)
         if np is None:
@@ -507,7 +520,7 @@ def _resolve(doc, raws: list[_Raw]) -> list[_Raw]:
             name = _OUTLET_NAME.search(np_text)
             shown = name.group(0) if name else np_text
             r.kind, r.display, r.key = "outlet", shown, re.sub(r"^the\s+", "", shown.lower())
-        elif kind == "person" or _name_in(text, *r.np):
+        elif kind == "person" or kind != "organisation" and _name_in(text, *r.np):
             nm = _name_in(text, *r.np)
             name_text = text[nm[0]:nm[1]] if nm else np_text
             r.name = nm

@@ -143,3 +143,20 @@ def test_pronoun_resolves_only_a_few_paragraphs_back():
     ledger = build_ledger([doc])
     assert [s.name for s in ledger.sources] == ["a senior diplomat"]
     assert [m.paragraph for m in ledger.sources[0].mentions] == [1]
+
+
+@pytest.mark.parametrize("text", [
+    "Museum news\n\n\"We have never had so many visitors,\" said the director, Karin Holmgren.\n",
+    "Museum news\n\n“We have never had so many visitors,” said the director, Karin Holmgren.\n",
+])
+def test_a_quote_is_attributed_with_straight_quotes_and_a_name_after_the_role(text):
+    (src,) = [s for s in build_ledger([_doc(text)]).sources if s.quoted]
+    (m,) = src.mentions
+    assert m.name.text == "the director, Karin Holmgren" and m.via == "direct"
+    assert [q.text for q in m.quotes] == ["We have never had so many visitors"]
+
+
+def test_a_firm_that_speaks_is_an_organisation_not_a_person():
+    text = "Plant closures\n\nAcme Corp said on Monday that it would close two plants.\n"
+    (src,) = build_ledger([_doc(text)]).sources  # one source: the attribution and the name merge
+    assert src.name == "Acme Corp" and src.kind == "organisation"
