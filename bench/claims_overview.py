@@ -1,7 +1,7 @@
 """The overview on two documents built from the squad-reworded dev claim triples (issue 21):
 does it call a paragraph of A shared exactly when B restates it?
 
-    python -m bench.claims_overview
+    QA_CLAIM_MODEL=build/claims-choice/claims.json python -m bench.claims_overview
 
 ``../shared/tools/claims_data.py`` writes A (each dev row's verbatim sentence, one paragraph each)
 and B (the row's restatement for even rows, its different claim for odd rows, shuffled) and the
@@ -29,9 +29,11 @@ def main() -> None:
         subprocess.run([sys.executable, str(SHARED / "tools" / "claims_data.py"), str(SHARED), str(out)], check=True,
                        capture_output=True)
         labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
-        for judge, flag in (("claim model", "on"), ("evidence bars", "off")):
+        model = os.environ.get("QA_CLAIM_MODEL", "on")  # "on": the shipped one; or a claims.json to try
+        shown = model if model.lower() == "on" else os.path.relpath(model)
+        for judge, flag in ((f"claim model ({shown})", model), ("evidence bars", "off")):
             os.environ["QA_CLAIM_MODEL"] = flag
-            engine = Engine.open(Settings(corpus_dir=out / "corpus", index_dir=root / f"index-{flag}"))
+            engine = Engine.open(Settings(corpus_dir=out / "corpus", index_dir=root / f"index-{judge[:5]}"))
             t0 = time.perf_counter()
             ov = engine.overview(refresh=True)
             seconds = time.perf_counter() - t0
@@ -45,7 +47,7 @@ def main() -> None:
             results.append([judge, f"{sum(same)}/{len(same)}", f"{len(diff) - sum(diff)}/{len(diff)}",
                             f"{(found + kept) / 2:.3f}", f"{seconds:.1f} s"])
             print(results[-1], flush=True)
-        os.environ.pop("QA_CLAIM_MODEL", None)
+        os.environ["QA_CLAIM_MODEL"] = model
     body = ("Two documents from the squad-reworded dev claim triples (`../shared/tools/claims_data.py`): A holds each "
             "row's verbatim sentence as a paragraph, B the row's restatement (even rows) or its different claim (odd "
             "rows), shuffled. A paragraph of A is called shared when the overview's status with B is shared or partly "

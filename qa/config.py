@@ -170,9 +170,11 @@ class Settings:
     #: Re-rank, judge and find the answer span with the trained reader (qa/models/reader.json),
     #: where one ships; QA_READER=off: the second stage decides, as before it.
     reader: bool = field(default_factory=lambda: os.environ.get("QA_READER", "on").lower() != "off")
-    #: Judge "the same claim" in the overview's alignment with the trained claim model
-    #: (qa/models/claims.json), where one ships; QA_CLAIM_MODEL=off: the evidence bars, as before it.
-    claim_model: bool = field(default_factory=lambda: os.environ.get("QA_CLAIM_MODEL", "on").lower() != "off")
+    #: Judge "the same claim" in the overview's alignment with a trained claim model: "on" (the
+    #: one shipped as qa/models/claims.json, where one ships), "off" (the evidence bars), or the
+    #: path of another claims.json (a model trained with ``python -m training.claims``, tried
+    #: before it ships).
+    claim_model: str = field(default_factory=lambda: os.environ.get("QA_CLAIM_MODEL", "on"))
     #: Embeddings of benchmark texts (``qa eval --beir/--squad``), kept between runs.
     cache_dir: Path = field(default_factory=lambda: _env_path("QA_CACHE_DIR", PROJECT_ROOT / "bench" / "cache"))
     #: The development sets ``qa eval`` scores by default (a folder like ../shared/eval); None: none set.

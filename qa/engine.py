@@ -135,7 +135,7 @@ class Engine:
         from .analysis.overview import get_overview
         from .models import claims
 
-        model = claims.load(self.settings.threads) if self.settings.claim_model else None
+        model = claims.for_setting(self.settings.claim_model, self.settings.threads)
         with self._overview_lock:
             return get_overview(self.version, n_topics, refresh, model)
 

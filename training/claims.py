@@ -2,7 +2,7 @@
 about the same thing? Fitted from the bundled MiniLM weights, exported to ONNX for the CPU path.
 
     python -m training.claims [--steps 1000] [--batch 32] [--seed 13] [--out build/claims]
-    python -m training.claims --ship build/claims   # choose its threshold on dev and ship it
+    python -m training.claims --ship build/claims [--to FOLDER]   # choose its threshold on dev, ship it
 
 A cross-encoder (the bundled all-MiniLM-L6-v2 transformer with a fresh one-logit head, trained by
 ``training.cross_encoder.train``) over "[CLS] sentence [SEP] sentence [SEP]". Pairs, all from the
@@ -24,7 +24,8 @@ not used. Output in ``--out`` (not in git): ``model.onnx``, ``model.int8.onnx``,
 
 ``--ship DIR`` reads a run's int8 model as the product does (``qa.models.claims``: one pair per
 run, both orders), sets the threshold of best balanced accuracy on the dev triples, and copies the
-model into qa/models with ``claims.json`` (sha256, threshold, the run's report).
+model with ``claims.json`` (sha256, threshold, the run's report) into ``--to`` (default qa/models,
+where the product finds it; elsewhere, QA_CLAIM_MODEL=FOLDER/claims.json tries it first).
 """
 from __future__ import annotations
 
@@ -105,8 +106,8 @@ def scores_of(path: Path, tokenizer: Path, pairs: list[Pair], max_length: int) -
     return onnx_scores(path, tokenizer, [(p.a, p.b, p.label) for p in pairs], max_length)
 
 
-def ship(run: Path) -> dict:
-    """Choose the threshold on the dev triples and put the run's int8 model in qa/models."""
+def ship(run: Path, to: Path) -> dict:
+    """Choose the threshold on the dev triples and put the run's int8 model in ``to``."""
     from qa.eval.claims import best_threshold, evaluate_claims, load_triples
     from qa.models import claims
 
@@ -117,13 +118,16 @@ def ship(run: Path) -> dict:
     prob = model.same_claim(pairs)
     threshold = best_threshold(triples, prob)
     figures = evaluate_claims(triples, lambda _: prob, threshold)
-    target = claims.FOLDER / "claims.int8.onnx"
+    to.mkdir(parents=True, exist_ok=True)
+    target = to / "claims.int8.onnx"
     shutil.copyfile(run / "model.int8.onnx", target)
+    if to.resolve() != claims.FOLDER.resolve():  # qa/models has the reader's copy of the same tokenizer
+        shutil.copyfile(run / "tokenizer.json", to / "reader.tokenizer.json")
     meta = {"model": target.name, "sha256": file_sha256(target), "tokenizer": "reader.tokenizer.json",
             "max_length": report["max_length"], "threshold": round(threshold, 6),
             "chosen_on": f"squad-reworded dev claim triples ({len(triples)})",
             "dev": {k: v for k, v in figures.items() if k != "threshold"}, "trained": report}
-    claims.META.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    (to / "claims.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return meta
 
 
@@ -147,9 +151,10 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=str(PROJECT_ROOT / "build" / "claims"))
     ap.add_argument("--ship", metavar="DIR", help="ship this run's model (no training): threshold chosen on dev")
+    ap.add_argument("--to", default=str(PROJECT_ROOT / "qa" / "models"), help="where --ship puts it")
     args = ap.parse_args(argv)
     if args.ship:
-        meta = ship(Path(args.ship))
+        meta = ship(Path(args.ship), Path(args.to))
         print(json.dumps({k: meta[k] for k in ("sha256", "threshold", "dev")}, indent=1))
         return 0
     torch.set_num_threads(args.threads)
@@ -169,6 +174,7 @@ def main(argv=None) -> int:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     export(model, tok, out, args.max_length)
+    model.save_pretrained(str(out / "torch"))  # a later pass can start from it
     dev = dev_pairs(list(read_jsonl(DEV_ROWS)))
     y = [p.label for p in dev]
     report = {"script": "python -m training.claims", "seed": args.seed, "steps": args.steps, "batch": args.batch,

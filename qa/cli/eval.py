@@ -47,8 +47,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "../squad/dev-v1.1.json beside it); ranking of reworded and original questions over every "
                         "paragraph of the rows' articles, and answerability of reworded questions against near misses")
     p.add_argument("--claims", metavar="FILE",
-                   help="the claims test: the claim triples of a squad-reworded .jsonl, scored by the shipped claim "
-                        "model (same claim vs a different claim on the same subject)")
+                   help="the claims test: the claim triples of a squad-reworded .jsonl, scored by the claim model "
+                        "(QA_CLAIM_MODEL: the shipped one, or a claims.json path) at its threshold")
     p.add_argument("--split", default="test", help="BEIR qrels split: test, train or dev (default: test)")
     p.add_argument("--method", default="hybrid", help="comma list of bm25, dense, hybrid (default: hybrid)")
     p.add_argument("--articles", metavar="SPEC",
@@ -167,9 +167,10 @@ def _claims(args, settings) -> dict:
 
     check_path("--claims", args.claims)
     triples = load_triples(Path(args.claims))[: args.limit]  # refused here, before the model is loaded
-    model = claims.load(settings.threads)
+    model = claims.for_setting(settings.claim_model, settings.threads)
     if model is None:
-        raise BadInput("no claim model ships (qa/models/claims.json); train one with `python -m training.claims`")
+        raise BadInput("no claim model to score: none ships (qa/models/claims.json) and QA_CLAIM_MODEL names none; "
+                       "train one with `python -m training.claims` and set QA_CLAIM_MODEL to its claims.json")
     return {"file": str(args.claims), **evaluate_claims(triples, model.same_claim, model.threshold)}
 
 

@@ -35,7 +35,11 @@ class ClaimsMeta:
 
 
 class ClaimModel:
-    """One loaded claim model. ``same_claim`` is thread-safe (ONNX Runtime sessions are)."""
+    """One loaded claim model. ``same_claim`` is thread-safe (ONNX Runtime sessions are; the
+    cache is a dict, whose single reads and writes are atomic)."""
+
+    #: Pairs whose probability is kept (about 200 bytes each beside the texts).
+    CACHE = 200_000
 
     def __init__(self, model_file: Path, tokenizer_file: Path, max_length: int, threshold: float, threads: int = 1,
                  sha256: str = ""):
@@ -44,6 +48,7 @@ class ClaimModel:
 
         self.threshold = threshold
         self.sha256 = sha256  # names the model in the overview's cache key
+        self._cache: dict[tuple[str, str], float] = {}
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         self.tokenizer.no_padding()
@@ -53,14 +58,20 @@ class ClaimModel:
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
 
     def same_claim(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        """The probability that each pair's two sentences state the same claim. The model was
-        trained on both orders; the mean of the two is what is returned, so the pair is symmetric."""
-        if not pairs:
-            return np.zeros(0)
-        both = [*pairs, *((b, a) for a, b in pairs)]
-        logits = np.array([self._logit(e) for e in self.tokenizer.encode_batch(both)])
-        half = len(pairs)
-        return 1 / (1 + np.exp(-(logits[:half] + logits[half:]) / 2))
+        """The probability that each pair's two sentences state the same claim: the mean of the
+        logits of its two orders (the model was trained on both; one order alone loses 0.01 of dev
+        AUROC), so (a, b) and (b, a) are the same pair, read once. Alignment asks for both
+        directions between two documents: the answer is kept (up to ``CACHE`` pairs) for the second."""
+        keys = [(a, b) if a <= b else (b, a) for a, b in pairs]
+        todo = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        if todo:
+            if len(self._cache) + len(todo) > self.CACHE:
+                self._cache.clear()
+            encs = self.tokenizer.encode_batch([*todo, *((b, a) for a, b in todo)])
+            for i, k in enumerate(todo):
+                mean = (self._logit(encs[i]) + self._logit(encs[len(todo) + i])) / 2
+                self._cache[k] = float(1 / (1 + np.exp(-mean)))
+        return np.array([self._cache[k] for k in keys])
 
     def _logit(self, enc) -> float:
         feed = {"input_ids": np.array([enc.ids], np.int64),
@@ -75,6 +86,21 @@ def load_meta(path: Path = META) -> ClaimsMeta | None:
     d = json.loads(path.read_text(encoding="utf-8"))
     return ClaimsMeta(d["model"], d["sha256"], d["tokenizer"], int(d["max_length"]), float(d["threshold"]),
                       d.get("trained", {}))
+
+
+def for_setting(setting: str, threads: int = 1) -> ClaimModel | None:
+    """The claim model a ``Settings.claim_model`` value names: "on" (the shipped one, if any),
+    "off" (none), or the path of a claims.json."""
+    choice = setting.strip()
+    if choice.lower() == "off":
+        return None
+    if choice.lower() in ("on", ""):
+        return load(threads)
+    path = Path(choice)
+    if not path.is_file():
+        raise ModelProblem(f"QA_CLAIM_MODEL={choice}: no claims.json there; give on, off or the path of a "
+                           "claims.json written by `python -m training.claims --ship RUN --to FOLDER`")
+    return load(threads, path.resolve())
 
 
 @functools.lru_cache(maxsize=4)

@@ -94,3 +94,14 @@ def test_load_triples_reads_the_shared_rows_format(tmp_path):
     path.write_text(row({"sentence": "s", "same": "t", "different": "u", "change": "who did it"}), encoding="utf-8")
     (t,) = load_triples(path)
     assert (t.sentence, t.same, t.different, t.kind) == ("s", "t", "u", "actor")
+
+
+def test_cli_claims_without_a_model_says_how_to_get_one(tmp_path, capsys, monkeypatch):
+    from qa.cli import main
+
+    monkeypatch.setenv("QA_CLAIM_MODEL", "off")
+    path = tmp_path / "rows.jsonl"
+    path.write_text(row({"sentence": "s", "same": "t", "different": "u", "change": "c"}), encoding="utf-8")
+    assert main(["eval", "--claims", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "no claim model to score" in line and "python -m training.claims" in line

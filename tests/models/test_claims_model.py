@@ -23,3 +23,9 @@ def test_a_model_file_that_does_not_match_its_sha256_is_refused(tmp_path):
 
 def test_no_meta_file_means_no_model(tmp_path):
     assert claims.load(1, tmp_path / "claims.json") is None
+
+
+def test_the_setting_names_the_model(tmp_path):
+    assert claims.for_setting("off") is None and claims.for_setting(" OFF ") is None
+    with pytest.raises(ModelProblem, match="no claims.json there"):
+        claims.for_setting(str(tmp_path / "nope.json"))
