@@ -88,6 +88,22 @@ def figures(reads: dict, rows, depth: int, weight: float, span_weight: float = 0
     return out
 
 
+def grid_figures(reads: dict, rows, depths: list[int], weights: str, span_weights: str) -> list[dict]:
+    """:func:`figures` for every (depth, weight, span weight), each printed as it is scored."""
+    table = []
+    for d in depths:
+        for w in (float(x) for x in weights.split(",")):
+            for sw in (float(x) for x in span_weights.split(",")):
+                f = figures(reads, rows, d, w, sw)
+                table.append({"depth": d, "weight": w, "span_weight": sw, **f})
+                print(f"depth {d:2d} w {w:3.1f} span {sw:4.2f}: reworded {f['reworded']['hit@1']:.3f}/"
+                      f"{f['reworded']['hit@3']:.3f} original {f['original']['hit@1']:.3f}/"
+                      f"{f['original']['hit@3']:.3f} auroc {f['auroc']:.3f} balanced {f['balanced_accuracy']:.3f} "
+                      f"at logit {f['threshold_logit']:.2f}, off-topic answered {f['off_topic_answered']:.3f}",
+                      flush=True)
+    return table
+
+
 def topic_threshold(reads: dict, rows, keep: float = 0.995) -> dict:
     """The similarity under which no passage is on the question's subject: the one that keeps
     ``keep`` of the on-topic questions (reworded questions and near misses, each over the pool
@@ -149,16 +165,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     reads = read_all(searcher, reader, questions, qvecs, gold, max(depths), args.method, scope, tqdm)
     read_s = time.perf_counter() - t0
-    table = []
-    grid = [(d, float(w), float(sw)) for d in depths for w in args.weights.split(",")
-            for sw in args.span_weights.split(",")]
-    for d, w, sw in grid:
-        f = figures(reads, rows, d, w, sw)
-        table.append({"depth": d, "weight": w, "span_weight": sw, **f})
-        print(f"depth {d:2d} w {w:3.1f} span {sw:4.2f}: reworded {f['reworded']['hit@1']:.3f}/"
-              f"{f['reworded']['hit@3']:.3f} original {f['original']['hit@1']:.3f}/{f['original']['hit@3']:.3f} "
-              f"auroc {f['auroc']:.3f} balanced {f['balanced_accuracy']:.3f} at logit {f['threshold_logit']:.2f}, "
-              f"off-topic answered {f['off_topic_answered']:.3f}", flush=True)
+    table = grid_figures(reads, rows, depths, args.weights, args.span_weights)
     print(f"read {len(questions)} questions x {max(depths)} candidates in {read_s:.0f} s")
     ok = [t for t in table if t["original"]["hit@1"] >= args.min_original] or table
     top = max(ok, key=lambda t: (t["reworded"]["hit@1"], t["auroc"], -t["depth"]))
