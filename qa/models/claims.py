@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelProblem
-from ..text import file_sha256
+from .files import verified
 
 FOLDER = Path(__file__).parent
 META = FOLDER / "claims.json"
@@ -111,10 +111,5 @@ def load(threads: int = 1, path: Path = META) -> ClaimModel | None:
     if meta is None:
         return None
     model = path.parent / meta.model
-    if not model.exists():
-        raise ModelProblem(f"{model} is missing; `git checkout -- {model.name}` or retrain with `python -m training.claims`")
-    digest = file_sha256(model)
-    if digest != meta.sha256:
-        raise ModelProblem(f"{model} has sha256 {digest[:12]}..., expected {meta.sha256[:12]}...; "
-                           f"`git checkout -- {model.name}` restores the shipped file")
+    digest = verified(model, meta.sha256, "training.claims")
     return ClaimModel(model, path.parent / meta.tokenizer, meta.max_length, meta.threshold, threads, digest)

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelProblem
-from ..text import file_sha256
+from .files import verified
 from .units import Unit
 
 FOLDER = Path(__file__).parent
@@ -148,10 +147,5 @@ def load(threads: int = 1, path: Path = META) -> tuple[Reader, ReaderMeta] | Non
     if meta is None:
         return None
     model = path.parent / meta.model
-    if not model.exists():
-        raise ModelProblem(f"{model} is missing; `git checkout -- {model.name}` or retrain with `python -m training.reader`")
-    digest = file_sha256(model)
-    if digest != meta.sha256:
-        raise ModelProblem(f"{model} has sha256 {digest[:12]}..., expected {meta.sha256[:12]}...; "
-                           f"`git checkout -- {model.name}` restores the shipped file")
+    verified(model, meta.sha256, "training.reader")
     return Reader(model, path.parent / meta.tokenizer, meta.max_length, threads), meta
