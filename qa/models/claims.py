@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelProblem
-from .files import verified
+from .files import cpu_session, pair_tokenizer, verified
 
 FOLDER = Path(__file__).parent
 META = FOLDER / "claims.json"
@@ -43,19 +43,11 @@ class ClaimModel:
 
     def __init__(self, model_file: Path, tokenizer_file: Path, max_length: int, threshold: float, threads: int = 1,
                  sha256: str = ""):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         self.threshold = threshold
         self.sha256 = sha256  # names the model in the overview's cache key
         self._cache: dict[tuple[str, str], float] = {}
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        self.tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
-        self.tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # why: see Settings.threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = pair_tokenizer(tokenizer_file, max_length)
+        self.session = cpu_session(model_file, threads)
 
     def same_claim(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """The probability that each pair's two sentences state the same claim: the mean of the

@@ -17,3 +17,26 @@ def verified(model: Path, sha256: str, trainer: str) -> str:
         raise ModelProblem(f"{model} has sha256 {digest[:12]}..., expected {sha256[:12]}...; "
                            f"`git checkout -- {model.name}` restores the shipped file")
     return digest
+
+
+def cpu_session(model: Path, threads: int):
+    """An ONNX Runtime session on the CPU with ``threads`` threads for each operator and one
+    across them (why: see Settings.threads)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+
+def pair_tokenizer(tokenizer_file: Path, max_length: int):
+    """The tokenizer of a cross-encoder reading (text, text) pairs one run at a time: no padding,
+    and longest_first truncation, so an over-long first text is cut too rather than failing (for
+    ordinary pairs the longer text is what gets cut, as in training)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tokenizer_file))
+    tok.enable_truncation(max_length=max_length, strategy="longest_first")
+    tok.no_padding()
+    return tok

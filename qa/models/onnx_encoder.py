@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import cpu_session
+
 
 class OnnxEncoder:
     """An export folder loaded into an ONNX Runtime session: ``encode(texts)`` -> unit vectors."""
 
     def __init__(self, folder: Path, threads: int = 1, batch_size: int = 32):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         folder = Path(folder)
@@ -23,10 +24,7 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=int(meta["max_seq_length"]))
         self.tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # why: see Settings.threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(folder / "model.onnx", threads)
 
     def _forward(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(token vectors of the last layer, attention mask), padded to the batch's longest text."""

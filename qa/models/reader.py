@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import verified
+from .files import cpu_session, pair_tokenizer, verified
 from .units import Unit
 
 FOLDER = Path(__file__).parent
@@ -48,21 +48,12 @@ class Reader:
     BATCH = 1
 
     def __init__(self, model_file: Path, tokenizer_file: Path, max_length: int, threads: int = 1, batch: int = BATCH):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         self.max_length = max_length
         self.batch = batch
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        # longest_first, not only_second: a question longer than max_length alone (the CLI takes up
-        # to MAX_QUESTION_CHARS) is cut too, rather than failing; for ordinary questions the unit,
-        # the longer of the two, is what gets cut, as in training
-        self.tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
-        self.tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # why: see Settings.threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        # longest_first: a question longer than max_length alone (the CLI takes up to
+        # MAX_QUESTION_CHARS) is cut too, rather than failing
+        self.tokenizer = pair_tokenizer(tokenizer_file, max_length)
+        self.session = cpu_session(model_file, threads)
 
     def read(self, question: str, units: list[Unit]) -> list[Reading]:
         """One Reading per unit, in the units' order."""
