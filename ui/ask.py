@@ -11,7 +11,7 @@ from qa.present.html import answer_html
 from qa.search import Turn, search_plan
 from qa.serving import LazyEngine
 
-from .common import PRIVATE, script, user_errors
+from .common import PRIVATE, refusal, script, user_errors
 
 #: How many questions may be searched at once (the engine is thread-safe for reading).
 CONCURRENCY = 4
@@ -59,7 +59,7 @@ def wire(tab: AskTab, holder: LazyEngine, selected: gr.CheckboxGroup, turns: gr.
         if not question:
             return gr.update(), turns, chat_messages(turns)
         if not selected:
-            raise gr.Error("Choose at least one document to search (the boxes above).")
+            raise refusal("Choose at least one document to search (the boxes above).")
         plan = search_plan(question, turns, selected)
         ans = holder.get().ask(plan.text, top_k=int(top_k), doc_ids=plan.doc_ids)
         turns = turns + [Turn(question, ans, None if plan.note else question, plan.note)]
@@ -70,7 +70,7 @@ def wire(tab: AskTab, holder: LazyEngine, selected: gr.CheckboxGroup, turns: gr.
 
     def on_export(turns):
         if not turns:
-            raise gr.Error("Nothing to export yet: ask a question first.")
+            raise refusal("Nothing to export yet: ask a question first.")
         return conversation_markdown(turns)
 
     ask_args = dict(fn=on_ask, inputs=[tab.question, turns, selected, tab.top_k],

@@ -65,6 +65,8 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
         open_button = gr.Button(visible="hidden", elem_id="qa-open-button")
         export_text = gr.Textbox(visible="hidden", elem_id="qa-export-text")
 
+        gr.Markdown("REST API (JSON, the same objects as the command line): [/api/docs](/api/docs)",
+                    elem_id="qa-rest-link")
         ask.wire(ask_tab, holder, selected, turns, export_text)
         changed = documents.wire(docs_tab, holder, demo, selected, tabs, open_target, open_button)
         overview.wire(compare_tab, holder, selected, changed)

@@ -3,6 +3,7 @@ the browser-side scripts. (The engine opened on first use, ``LazyEngine``, is ``
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 import gradio as gr
@@ -12,6 +13,14 @@ from qa import QAError
 #: Event options for the page's own events: kept out of the public API (only /ask and /compare are in it).
 PRIVATE = dict(api_visibility="private")
 ASSETS = Path(__file__).with_name("assets")
+log = logging.getLogger("app")
+
+
+def refusal(message: str) -> gr.Error:
+    """A reader's mistake shown to them as an error toast and logged as one line: no traceback, which
+    Gradio otherwise prints for every gr.Error, as if the server had failed."""
+    log.info("refused: %s", " ".join(message.split()))
+    return gr.Error(message, print_exception=False)
 
 
 def script(name: str) -> str:
@@ -28,7 +37,7 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except QAError as exc:
-            raise gr.Error(str(exc)) from None
+            raise refusal(str(exc)) from None
     return wrapper
 
 

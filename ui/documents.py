@@ -12,7 +12,7 @@ from qa.present import EMPTY_READER, md_escape, parse_open_target
 from qa.present.html import documents_table_html, reader_html
 from qa.serving import LazyEngine
 
-from .common import PRIVATE, progress_callback, script, user_errors, without_name
+from .common import PRIVATE, progress_callback, refusal, script, user_errors, without_name
 
 
 @dataclass
@@ -117,7 +117,7 @@ class Handlers:
         try:
             doc_id, focus, highlight = parse_open_target(target or "")
         except ValueError:
-            raise gr.Error("That link does not point to a document.") from None
+            raise refusal("That link does not point to a document.") from None
         doc = self.holder.get().document(doc_id)
         n = len(doc.text)
         if focus is not None and not (0 <= focus[0] < focus[1] <= n):
@@ -130,7 +130,7 @@ class Handlers:
 
     def on_upload(self, files, selected, progress=gr.Progress()):
         if not files:
-            raise gr.Error("Choose one or more .txt, .md, .html, .pdf or .docx files first.")
+            raise refusal("Choose one or more .txt, .md, .html, .pdf or .docx files first.")
         eng = self.holder.get()
         before = {d.doc_id for d in eng.documents}
         results = []
@@ -151,7 +151,7 @@ class Handlers:
     def on_url(self, url, selected, progress=gr.Progress()):
         url = (url or "").strip()
         if not url:
-            raise gr.Error("Type the address of a web page (http:// or https://) first.")
+            raise refusal("Type the address of a web page (http:// or https://) first.")
         eng = self.holder.get()
         before = {d.doc_id for d in eng.documents}
         progress((0, 1), desc="fetching")

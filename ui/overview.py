@@ -10,7 +10,7 @@ from qa.present.html import comparison_html, ledger_html, overview_documents_htm
 from qa.serving import LazyEngine
 
 from .ask import CONCURRENCY
-from .common import PRIVATE, progress_callback, user_errors
+from .common import PRIVATE, progress_callback, refusal, user_errors
 from .compare import (
     SHOW,
     CompareTab,
@@ -32,9 +32,9 @@ class Handlers:
     def on_compare(self, topic, selected):
         topic = (topic or "").strip()
         if not topic:
-            raise gr.Error("Type a topic to compare, for example: mobilisation.")
+            raise refusal("Type a topic to compare, for example: mobilisation.")
         if not selected:
-            raise gr.Error("Choose at least one document to compare (the boxes above).")
+            raise refusal("Choose at least one document to compare (the boxes above).")
         return comparison_html(self.holder.get().compare(topic, list(selected)), href=open_href)
 
     def views(self, eng: Engine, key: str, a, b, show):

@@ -15,18 +15,24 @@ Every refusal is JSON with a one-line ``"error"``, checked in this order:
   question, one with nothing to search for or not valid text, ``top_k`` out of range, an
   unknown document id. Repeated document ids are searched once.
 
-``GET /api/documents/{doc_id}/original`` returns a document's original file from the corpus
-folder (what the reader's "open the original" link opens), or ``404`` with a one-line ``"error"``
-when the id is unknown or the file is gone or changed since it was indexed.
+- ``405``: another method than POST on ``/api/ask`` or ``/api/compare`` (``Allow: POST``).
+
+``GET`` (and ``HEAD``) ``/api/documents/{doc_id}/original`` returns a document's original file from
+the corpus folder (what the reader's "open the original" link opens), or ``404`` with a one-line
+``"error"`` when the id is unknown or the file is gone or changed since it was indexed.
+
+``GET /api/docs`` is a page listing these endpoints (from the app's OpenAPI schema, also served as
+``/openapi.json``); the page's footer links to it.
 """
 from __future__ import annotations
 
+import html
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException
@@ -44,8 +50,14 @@ MAX_DOC_IDS = 1000
 #: What a refusal of a body of the wrong shape shows as an example, per path.
 EXAMPLES = {"/api/ask": '{"question": "Who confronted Putin?", "top_k": 3}', "/api/compare": '{"topic": "partial mobilisation"}'}
 
+#: The page that lists the REST endpoints.
+DOCS_ROUTE = "/api/docs"
 #: A list of document ids, each kept once in the order sent (4,000 copies of one id are one search).
 DocIds = Annotated[list[StrictStr], Field(max_length=MAX_DOC_IDS), AfterValidator(lambda ids: list(dict.fromkeys(ids)))]
+
+
+#: The methods answered 405 on the POST endpoints (instead of falling through to the page's 404).
+OTHER_METHODS = {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 class AskRequest(BaseModel):
@@ -60,10 +72,10 @@ class CompareRequest(BaseModel):
     doc_ids: DocIds | None = None
 
 
-def error(message: str, status: int, **extra) -> JSONResponse:
+def error(message: str, status: int, headers: dict | None = None, **extra) -> JSONResponse:
     """``{"error": "<one line>"}`` with ``status`` (a lone surrogate in a message sent back as "?")."""
     line = " ".join(message.split()).encode("utf-8", "replace").decode("utf-8")
-    return JSONResponse({"error": line, **extra}, status_code=status)
+    return JSONResponse({"error": line, **extra}, status_code=status, headers=headers)
 
 
 def invalid_body(exc: RequestValidationError, example: str) -> JSONResponse:
@@ -129,11 +141,22 @@ def add_routes(app: FastAPI, holder: LazyEngine) -> FastAPI:
 
     @router.post("/api/ask")
     def ask(body: AskRequest) -> dict:
+        """Ask a question: the passages that answer it, verbatim with citations, or why none does
+        (the object ``qa ask --json`` prints)."""
         return holder.get().ask(body.question, top_k=body.top_k, doc_ids=body.doc_ids, method=body.method).to_json()
 
     @router.post("/api/compare")
     def compare(body: CompareRequest) -> dict:
+        """Compare how the documents cover a topic (the object ``qa compare --json`` prints)."""
         return holder.get().compare(body.topic, body.doc_ids).to_json()
+
+    def wrong_method(request: Request) -> JSONResponse:
+        path = request.url.path
+        return error(f"{request.method} is not allowed on {path}: send POST with a JSON body, e.g. {EXAMPLES[path]}",
+                     405, headers={"Allow": "POST"})
+
+    for path in EXAMPLES:  # without these, another method falls through to the page's own 404
+        app.add_api_route(path, wrong_method, methods=sorted(OTHER_METHODS), include_in_schema=False)
 
     @app.get(ORIGINAL_ROUTE)
     def original(doc_id: str) -> Response:
@@ -152,5 +175,31 @@ def add_routes(app: FastAPI, holder: LazyEngine) -> FastAPI:
             headers["Content-Security-Policy"] = "sandbox"
         return Response(found.data, media_type=found.media_type, headers=headers)
 
+    app.add_api_route(ORIGINAL_ROUTE, original, methods=["HEAD"], include_in_schema=False)  # the server sends no body
+
+    @app.get(DOCS_ROUTE, include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        return HTMLResponse(docs_page(app.openapi(), str(request.base_url).rstrip("/")))
+
     app.include_router(router)
     return app
+
+
+def docs_page(schema: dict, base_url: str) -> str:
+    """A self-contained page listing the REST endpoints of ``schema`` (OpenAPI): method, path, what
+    it does and an example; nothing is fetched from elsewhere (FastAPI's own page loads its script
+    from a CDN)."""
+    items = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            doc = html.escape(" ".join((op.get("description") or op.get("summary") or "").split()))
+            example = EXAMPLES.get(path)
+            call = (f"<pre>curl -s -X {method.upper()} {html.escape(base_url + path)} "
+                    f"-H 'Content-Type: application/json' -d '{html.escape(example)}'</pre>" if example else "")
+            items.append(f"<li><code>{method.upper()} {html.escape(path)}</code>: {doc}{call}</li>")
+    title = html.escape(schema.get("info", {}).get("title", "API"))
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>REST API: {title}</title></head>'
+            f'<body style="font-family: system-ui, sans-serif; margin: 2em; max-width: 60em">'
+            f"<h1>REST API: {title}</h1><p>JSON in, JSON out: the same objects as the command line's "
+            f"<code>--json</code>. Every refusal is a JSON object with a one-line <code>error</code>. "
+            f'The schema: <a href="/openapi.json">/openapi.json</a>.</p><ul>{"".join(items)}</ul></body></html>')

@@ -44,15 +44,19 @@ def test_api_endpoints_are_only_ask_and_compare():
     assert params == ["question", "top_k", "doc_ids"]
 
 
-def test_user_errors_become_gradio_errors():
+def test_user_errors_become_gradio_errors_logged_as_one_line(caplog):
+    """A reader's mistake is a toast for them and one log line for the server, not a traceback
+    (Gradio prints one for every gr.Error unless told not to)."""
     from qa import BadInput
 
     @user_errors
     def boom():
-        raise BadInput("x.txt: nope")
+        raise BadInput("x.txt: nope,\n  try again")
 
-    with pytest.raises(gr.Error, match="x.txt: nope"):
+    with caplog.at_level("INFO", logger="app"), pytest.raises(gr.Error, match="x.txt: nope") as raised:
         boom()
+    assert raised.value.print_exception is False
+    assert [r.getMessage() for r in caplog.records] == ["refused: x.txt: nope, try again"]
 
 
 def test_api_ask_returns_cli_json_shape(fake_settings):

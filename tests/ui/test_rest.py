@@ -73,3 +73,31 @@ def test_original_file_is_served_from_the_corpus_only(client, tmp_path):
     (corpus / "lighthouse.html").unlink()
     r = http.get("/api/documents/lighthouse/original")
     assert r.status_code == 404 and "no longer in the corpus folder" in r.json()["error"]
+
+
+def test_wrong_method_is_405_json_and_head_works_where_get_does(client):
+    """Another method than POST on the question endpoints is a 405 naming the right one, in the
+    API's own JSON (not the page's 404 {"detail": ...}); HEAD answers wherever GET does."""
+    http, engine = client
+    for method in ("GET", "PUT", "DELETE", "PATCH"):
+        r = http.request(method, "/api/ask")
+        assert r.status_code == 405 and r.headers["allow"] == "POST", method
+        assert r.json()["error"].startswith(f"{method} is not allowed on /api/ask: send POST"), method
+    assert http.get("/api/compare").json()["error"].endswith('e.g. {"topic": "partial mobilisation"}')
+    doc_id = engine.documents[0].doc_id
+    got, head = http.get(f"/api/documents/{doc_id}/original"), http.head(f"/api/documents/{doc_id}/original")
+    assert got.status_code == head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert http.head("/api/documents/nope/original").status_code == 404
+
+
+def test_docs_page_lists_the_rest_endpoints(client):
+    http, _ = client
+    r = http.get("/api/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    for line in ("POST /api/ask", "POST /api/compare", "GET /api/documents/{doc_id}/original",
+                 "curl -s -X POST http://testserver/api/ask"):
+        assert line in r.text, line
+    assert "Ask a question: the passages that answer it" in r.text
+    assert "GET /api/ask" not in r.text  # the 405 routes are not endpoints
+    assert "<script" not in r.text and "cdn" not in r.text.lower()
