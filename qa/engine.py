@@ -11,7 +11,7 @@ from .errors import BadInput, IndexProblem, QAError
 from .index import store
 from .index.build import Progress, UpdateReport, compatible, is_fresh, update_index
 from .index.manifest import Manifest
-from .ingest import add_files, add_url
+from .ingest import add_files, add_url, indexed_by_sha
 from .ingest.corpus import Original, indexed_file, original_file, readable_name
 from .models.embed import Embedder
 from .models.encoders import embedder_for
@@ -194,12 +194,12 @@ class Engine:
 
     def add(self, paths: list[Path], progress: Progress | None = None) -> UpdateReport:
         """Copy files into the corpus folder and index them."""
-        add_files(self.settings.corpus_dir, [Path(p) for p in paths])
+        add_files(self.settings.corpus_dir, [Path(p) for p in paths], indexed_by_sha(self.documents))
         return self.refresh(progress)
 
     def add_url(self, url: str, progress: Progress | None = None) -> UpdateReport:
         """Fetch a web page (or PDF, DOCX) into the corpus folder and index it (``qa.ingest.url``)."""
-        add_url(self.settings.corpus_dir, url)
+        add_url(self.settings.corpus_dir, url, indexed_by_sha(self.documents))
         return self.refresh(progress)
 
     def original(self, doc_id: str) -> Original:

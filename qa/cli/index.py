@@ -41,6 +41,24 @@ def _engine(args):
     return ray_engine(replace(RayEngine(), **{k: v for k, v in ray_flags.items() if v is not None}))
 
 
+def indexed_in(settings) -> dict:
+    """The documents the live index holds (sha256 -> document, ``qa.ingest.indexed_by_sha``) when
+    it indexes this corpus folder: a file or link whose content is one of them is not added again.
+    Nothing when there is no index yet (or it is damaged: the update says so, and rebuilds)."""
+    from ..errors import QAError
+    from ..index import store
+    from ..ingest import indexed_by_sha
+
+    try:
+        folder = store.live_version(settings.index_dir)
+        manifest = store.read_manifest(folder) if folder else None
+    except QAError:
+        return {}
+    if manifest is None or manifest.corpus_dir != str(settings.corpus_dir.resolve()):
+        return {}
+    return indexed_by_sha(manifest.documents)
+
+
 def run(args) -> int:
     from ..index import update_index
     from ..ingest import add_files, add_url, is_url
@@ -61,10 +79,11 @@ def run(args) -> int:
             files.append(p)
         else:
             raise BadInput(f"{p}: no such file or folder")
+    known = indexed_in(settings)
     if files:
-        add_files(settings.corpus_dir, files)
+        add_files(settings.corpus_dir, files, known)
     for url in urls:  # after the folder is known; each fetched file lands in the corpus before indexing
-        dest = add_url(settings.corpus_dir, url)
+        dest = add_url(settings.corpus_dir, url, known)
         print(visible(f"fetched: {url} -> {dest.name}"), file=sys.stderr)
     report = update_index(settings, embedder_for(settings), Progress(), engine=_engine(args))
     for line in report.skipped:

@@ -2,9 +2,18 @@
 
 Pure text work: no model and no index here.
 """
-from .corpus import INGEST_VERSION, add_files, corpus_files, doc_id_for, load_document, read_metadata
+from .corpus import (
+    INGEST_VERSION,
+    Indexed,
+    add_files,
+    corpus_files,
+    doc_id_for,
+    indexed_by_sha,
+    load_document,
+    read_metadata,
+)
 from .readers import SUPPORTED
 from .url import add_url, is_url
 
-__all__ = ["INGEST_VERSION", "SUPPORTED", "add_files", "add_url", "corpus_files", "doc_id_for", "is_url",
-           "load_document", "read_metadata"]
+__all__ = ["INGEST_VERSION", "SUPPORTED", "Indexed", "add_files", "add_url", "corpus_files", "doc_id_for",
+           "indexed_by_sha", "is_url", "load_document", "read_metadata"]

@@ -130,12 +130,36 @@ def document_from(raw: RawText, name: str, meta: dict | None = None, doc_id: str
     )
 
 
-def add_files(corpus_dir: Path, paths: list[Path]) -> list[Path]:
-    """Copy files into the corpus folder under safe names; never overwrite a different file.
+@dataclass(frozen=True)
+class Indexed:
+    """A document already in the corpus, as the check for copies sees it."""
+
+    doc_id: str
+    title: str
+
+
+def indexed_by_sha(entries) -> dict[str, Indexed]:
+    """sha256 -> the document of that content, from Documents or manifest FileEntries."""
+    return {e.sha256: Indexed(e.doc_id, e.title) for e in entries}
+
+
+def refuse_copy(name: str, sha256: str, doc_id: str, known: dict[str, Indexed]) -> None:
+    """BadInput when the content ``sha256`` (to become ``doc_id``) is already another document:
+    the same article added as a file and as a link would be searched, and cited, twice."""
+    found = known.get(sha256)
+    if found is not None and found.doc_id != doc_id:
+        raise BadInput(f"{readable_name(name)}: the same content is already in the corpus as {found.doc_id} "
+                       f"({found.title}); not added again")
+
+
+def add_files(corpus_dir: Path, paths: list[Path], known: dict[str, Indexed] | None = None) -> list[Path]:
+    """Copy files into the corpus folder under safe names; never overwrite a different file, and
+    never add a second copy of a document in ``known`` (sha256 -> document; see ``refuse_copy``).
 
     Returns the paths inside the corpus folder. Raises BadInput naming the first bad file.
     """
     corpus_dir.mkdir(parents=True, exist_ok=True)
+    known = dict(known or {})
     out = []
     for src in paths:
         src = Path(src)
@@ -143,7 +167,9 @@ def add_files(corpus_dir: Path, paths: list[Path]) -> list[Path]:
             raise BadInput(f"{readable_name(str(src))}: no such file")
         # refuse unreadable, binary, oversized or text-less files before copying; the user named
         # this file, so a link to it is fine: its content is copied, never linked
-        load_document(src, follow_links=True)
+        doc = load_document(src, follow_links=True)
+        refuse_copy(src.name, doc.sha256, doc_id_for(src), known)
+        known.setdefault(doc.sha256, Indexed(doc_id_for(src), doc.title))  # two copies in one batch
         safe = doc_id_for(src) + src.suffix.lower()
         dest = corpus_dir / safe
         if os.path.lexists(dest):

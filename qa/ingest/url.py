@@ -46,6 +46,7 @@ from ..config import MAX_FILE_BYTES
 from ..errors import BadInput, QAError
 from .corpus import (
     METADATA_FILE,
+    Indexed,
     _create_new,
     discard,
     doc_id_for,
@@ -53,6 +54,7 @@ from .corpus import (
     not_written,
     partial_name,
     read_metadata,
+    refuse_copy,
 )
 from .readers import read_bytes_checked, read_data
 
@@ -428,19 +430,21 @@ def name_for(url: str, suffix: str) -> str:
     return (stem[:80].strip("._-") or "page") + suffix
 
 
-def add_url(corpus_dir: Path, url: str) -> Path:
+def add_url(corpus_dir: Path, url: str, known: dict[str, Indexed] | None = None) -> Path:
     """Fetch ``url``, check it reads as a document, store its bytes in the corpus folder and its
-    URL as the source in metadata.json; returns the new file's path.
+    URL as the source in metadata.json; returns the new file's path. Content already in ``known``
+    (sha256 -> document) as another document is refused (``refuse_copy``).
 
     A file already there from the same URL is replaced (the page changed); a different document of
     the same name is never overwritten: the new one gets a ``-2`` (``-3``, ...) name."""
     fetched = fetch(url)
     url = check_url(url)
     name = name_for(fetched.url, fetched.suffix)
-    document_from(read_data(fetched.data, name, fetched.suffix), name)  # refuses what cannot be indexed
+    doc = document_from(read_data(fetched.data, name, fetched.suffix), name)  # refuses what cannot be indexed
     corpus_dir.mkdir(parents=True, exist_ok=True)
     meta, _ = read_metadata(corpus_dir)
     dest = _destination(corpus_dir, name, url, fetched.data, meta)
+    refuse_copy(redact(url), doc.sha256, doc_id_for(dest), known or {})
     created = not os.path.lexists(dest)
     if created:
         _write_new(dest, fetched.data)

@@ -359,3 +359,12 @@ def test_nothing_indexed_is_lost_after_bad_input(bad_runs, site):
     r = run(["docs", "--json"], site.corpus, site.index)
     assert r.rc == 0, r
     assert sorted(row["doc_id"] for row in json.loads(r.out)) == sorted([A, B, OLD])
+
+
+def test_index_refuses_a_copy_of_an_indexed_document(site, tmp_path):
+    """``qa index FILE`` with a file whose bytes are an indexed document's: one line naming it."""
+    copy = tmp_path / "the-same.txt"
+    copy.write_bytes((site.corpus / f"{OLD}.txt").read_bytes())
+    r = run(["index", str(copy)], site.corpus, site.index)
+    assert r.rc == 2 and f"the-same.txt: the same content is already in the corpus as {OLD} (" in r.err, r
+    assert "Traceback" not in r.err and not (site.corpus / "the-same.txt").exists()

@@ -218,6 +218,12 @@ def test_engine_add_and_remove(fake_settings, fake_embedder, tmp_path):
     assert report.added == ["Keepers_draft"]
     assert (fake_settings.corpus_dir / "Keepers_draft.txt").read_bytes() == src.read_bytes()
     assert engine.document("Keepers_draft").title == "Lighthouse keepers of the north coast"
+    copy = tmp_path / "outside" / "keepers-again.txt"
+    copy.write_bytes(src.read_bytes())
+    with pytest.raises(BadInput, match="^keepers-again.txt: the same content is already in the corpus as "
+                                       "Keepers_draft \\(Lighthouse keepers of the north coast\\); not added again$"):
+        engine.add([copy])
+    assert not (fake_settings.corpus_dir / "keepers-again.txt").exists()
     report = engine.remove("Keepers_draft")
     assert report.removed == ["Keepers_draft"]
     assert not (fake_settings.corpus_dir / "Keepers_draft.txt").exists()

@@ -400,3 +400,35 @@ def test_cli_a_failed_fetch_is_one_line(tmp_path, url, allow, words):
     lines = proc.stderr.splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], lines
     assert "bob" not in proc.stderr
+
+
+def test_the_same_content_as_a_link_and_as_a_file_is_added_once(tmp_path, allow_private):
+    """A page added from its address and then as a saved file (or the other way round, or twice
+    under two names) would be searched and cited twice: the copy is refused, naming the document
+    that has it, and nothing is written."""
+    from qa.ingest import indexed_by_sha, load_document
+
+    corpus = tmp_path / "corpus"
+    site = _Site()
+    try:
+        dest = add_url(corpus, f"http://127.0.0.1:{site.server_address[1]}/page")
+        saved = tmp_path / "saved-page.html"
+        saved.write_text(ARTICLE_HTML, encoding="utf-8")
+        known = indexed_by_sha([load_document(dest, doc_id=dest.stem)])
+        with pytest.raises(BadInput, match=rf"^saved-page.html: the same content is already in the corpus as "
+                                           rf"{dest.stem} \(.+\); not added again$"):
+            add_files(corpus, [saved], known)
+        assert sorted(p.name for p in corpus.iterdir()) == sorted([dest.name, "metadata.json"])
+        add_url(corpus, f"http://127.0.0.1:{site.server_address[1]}/page", known)  # the same link again: fine
+        other, copy = tmp_path / "other", tmp_path / "copy.html"
+        copy.write_text(ARTICLE_HTML, encoding="utf-8")
+        with pytest.raises(BadInput, match=r"^copy.html: the same content .* as saved-page \("):
+            add_files(other, [saved, copy])  # two copies in one batch
+        assert [p.name for p in other.iterdir()] == ["saved-page.html"]
+        add_files(other, [saved])  # the same file again: fine
+        with pytest.raises(BadInput, match=r"^http://127.0.0.1:\d+/gzip: the same content is already in the corpus "
+                                           r"as saved-page"):
+            add_url(other, f"http://127.0.0.1:{site.server_address[1]}/gzip",
+                    indexed_by_sha([load_document(other / "saved-page.html")]))
+    finally:
+        site.stop()
