@@ -48,13 +48,30 @@ def _heading_span(text: str, s: int, e: int) -> Offsets:
     return (s + m.end(), e) if m else (s, e)
 
 
+#: Section headings that name no document ("Introduction", "1. Background", "Chapter 2"): never its
+#: title. A PDF without a title in its metadata would otherwise be titled "Introduction".
+_GENERIC_HEADING = re.compile(
+    r"(?:(?:\d+|[ivx]+)[.)]?\s+)?(?:(?:executive\s+)?summary|abstract|introduction|(?:table\s+of\s+)?contents|"
+    r"overview|background|preface|foreword|acknowledge?ments?|references|bibliography|appendix(?:\s+\w+)?|"
+    r"conclusions?|methods?|results|discussion|notes|index|untitled|draft|"
+    r"(?:chapter|section|part|page)\s+[\divx]+)[.:]?",
+    re.IGNORECASE)
+
+
+def is_generic_heading(line: str) -> bool:
+    """A line that is only a section's generic name, such as "Introduction" or "2. Methods"."""
+    return bool(_GENERIC_HEADING.fullmatch(" ".join(line.split()).strip("#*_ ")))
+
+
 def classify(text: str, doc_id: str, markdown: bool = False, meter: Meter | None = None) -> tuple[list[Block], str]:
     """Blocks of ``text`` in reading order, and the title found in it ("" if none).
 
     Rules, in order, per blank-line block:
     - lines that are web leftovers are dropped; a block of only leftovers is dropped;
     - a line repeated right after itself is kept once (B prints captions twice);
-    - the first remaining block that is one short line without final punctuation is the title;
+    - before the first body paragraph, the first remaining block that is one short line without
+      final punctuation, and not a generic section heading ("Introduction": kept as a heading), is
+      the title (a heading after the text has begun, "Budget", is not);
     - a one-line block without final punctuation that repeats or reads as a photo credit
       is a caption; one of three words or fewer is dropped as a leftover;
     - a body block whose text already appeared as a body block is dropped (duplicates);
@@ -85,14 +102,18 @@ def classify(text: str, doc_id: str, markdown: bool = False, meter: Meter | None
         line = text[s:e]
         if markdown and one_line and line.startswith("#"):
             hs, he = _heading_span(text, s, e)
-            if not title:
+            if not title and not number and not is_generic_heading(text[hs:he]):
                 title = text[hs:he]
                 blocks.append(Block(doc_id, "title", hs, he, text[hs:he]))
                 continue
             # later headings are read as captions-like labels: shown, not answered with
             blocks.append(Block(doc_id, "heading", hs, he, text[hs:he]))
             continue
-        if one_line and not title and not line.endswith(_TERMINAL) and len(line.split()) <= 30 and not repeated:
+        if one_line and not title and not number and not line.endswith(_TERMINAL) and len(line.split()) <= 30 \
+                and not repeated:
+            if is_generic_heading(line):
+                blocks.append(Block(doc_id, "heading", s, e, line))
+                continue
             title = line
             blocks.append(Block(doc_id, "title", s, e, line))
             continue

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 METADATA_FILE = "metadata.json"
 #: Bump when cleaning, splitting or tokenizing (qa.text) changes what a file gives: old indexes rebuild.
-#: 7: PDF and DOCX readers; blocks of a PDF carry their page.
-INGEST_VERSION = 7
+#: 7: PDF and DOCX readers; blocks of a PDF carry their page. 8: a generic heading ("Introduction")
+#: is a heading, never the title.
+INGEST_VERSION = 8
 #: metadata.json fields read, each a string
 METADATA_FIELDS = ("title", "source", "added")
 

@@ -92,6 +92,27 @@ def test_pdf_title_from_its_properties_unless_meaningless(tmp_path):
     assert load_document(junk).title == "junk"
 
 
+def test_a_generic_first_heading_is_not_the_title(tmp_path):
+    """A PDF without a title in its properties that opens on "Introduction" is titled by its file
+    name, not "Introduction"; a DOCX titled in its properties keeps that title; a text file's first
+    line that is not a generic heading is its title. The heading stays in the text, as a heading."""
+    opening = [[["Introduction"]]] + [REPORT[0][:1]]
+    pdf = tmp_path / "winter_report.pdf"
+    pdf.write_bytes(pdf_bytes([opening[0] + opening[1]] + REPORT[1:], header=None, footer=False))
+    doc = load_document(pdf)
+    assert doc.title == "winter_report"
+    heading = [b for b in doc.blocks if b.kind == "heading"]
+    assert [b.text for b in heading] == ["Introduction"] and doc.text[heading[0].start:heading[0].end] == "Introduction"
+    assert doc.passages[0].text.startswith("The northern station recorded")
+    word = tmp_path / "plan.docx"
+    word.write_bytes(docx_bytes([("Heading 1", "1. Background")] + DOCX_PARAGRAPHS[1:]))
+    assert load_document(word).title == "plan"
+    text = tmp_path / "notes.txt"
+    text.write_text("Abstract\n\nKeepers of the north coast\n\nThe lighthouse was lit again in May after "
+                    "forty years of darkness.\n", encoding="utf-8")
+    assert load_document(text).title == "Keepers of the north coast"
+
+
 def test_pdf_without_headers_or_with_one_page(tmp_path):
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(pdf_bytes(REPORT, header=None, footer=False))
