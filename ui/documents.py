@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from qa import Engine, QAError
-from qa.present import EMPTY_READER, md_escape, parse_open_target
+from qa.present import EMPTY_READER, md_escape, md_link, parse_open_target
 from qa.present.html import documents_table_html, reader_html
 from qa.serving import LazyEngine
 
@@ -33,7 +33,6 @@ def layout() -> DocumentsTab:
     with gr.Row():
         pick = gr.Dropdown(label="Read a document", choices=[], value=None, scale=4, elem_id="qa-pick")
         remove_btn = gr.Button("Remove this document", variant="stop", scale=1, elem_id="qa-remove")
-    reader = gr.HTML(EMPTY_READER, elem_id="qa-reader")
     with gr.Accordion("Add documents", open=True):
         files = gr.File(label="Upload .txt, .md, .html, .pdf or .docx files (up to 10 MB each)",
                         # no file_types filter: a file of another type is refused by the server with its
@@ -44,7 +43,9 @@ def layout() -> DocumentsTab:
             url = gr.Textbox(label="Add from URL (http or https: a web page, PDF or .docx)", max_lines=1,
                              placeholder="https://example.com/article.html", scale=4, elem_id="qa-url")
             url_btn = gr.Button("Fetch and add", scale=1, elem_id="qa-url-add")
-    status = gr.Markdown(elem_id="qa-status")
+        # right under the buttons that fill it, so what was added (or why not) is in view
+        status = gr.Markdown(elem_id="qa-status")
+    reader = gr.HTML(EMPTY_READER, elem_id="qa-reader")
     return DocumentsTab(table, pick, remove_btn, reader, files, add_btn, url, url_btn, status)
 
 
@@ -118,7 +119,11 @@ class Handlers:
             doc_id, focus, highlight = parse_open_target(target or "")
         except ValueError:
             raise refusal("That link does not point to a document.") from None
-        doc = self.holder.get().document(doc_id)
+        eng = self.holder.get()
+        if doc_id not in {d.doc_id for d in eng.documents}:  # a citation given before its document was removed
+            raise refusal("The cited document is no longer in the corpus: it was removed after this answer. "
+                          "Ask again to search the documents there now.")
+        doc = eng.document(doc_id)
         n = len(doc.text)
         if focus is not None and not (0 <= focus[0] < focus[1] <= n):
             focus = None
@@ -146,6 +151,9 @@ class Handlers:
         refused = [(n, why) for n, o, why in results if o == "refused"]
         if refused:
             gr.Warning("Refused: " + "; ".join(f"{n} ({without_name(why, n)})" for n, why in refused), duration=8)
+        added = [n for n, o, _ in results if o == "added"]
+        if added:
+            gr.Info(f"Added {', '.join(added)}: now searched with the rest.", duration=5)
         return upload_status(results), boxes, table, dropdown, None
 
     def on_url(self, url, selected, progress=gr.Progress()):
@@ -160,9 +168,12 @@ class Handlers:
         boxes, table, dropdown = doc_views(eng, list(selected or []) + new_ids)
         if outcome == "refused":
             gr.Warning(f"Refused: {detail}", duration=8)
-            return f"- Refused: {md_escape(detail)}", boxes, table, dropdown, gr.update()
-        status = (f"- Added “{md_escape(detail)}” from {md_escape(url)}." if outcome == "added"
-                  else f"- {md_escape(url)} is already in the corpus, unchanged.")
+            return f"- Refused {md_link(url)}: {md_escape(without_name(detail, url))}", boxes, table, dropdown, \
+                gr.update()
+        if outcome == "added":
+            gr.Info(f"Added “{detail}”: now searched with the rest.", duration=5)
+        status = (f"- Added “{md_escape(detail)}” from {md_link(url)}." if outcome == "added"
+                  else f"- {md_link(url)} is already in the corpus, unchanged.")
         return status, boxes, table, dropdown, ""
 
     def on_remove(self, doc_id, selected, progress=gr.Progress()):
@@ -183,12 +194,14 @@ def wire(tab: DocumentsTab, holder: LazyEngine, demo: gr.Blocks, selected: gr.Ch
     open_button.click(user_errors(h.on_open), open_target, [tab.reader, tab.pick, tabs], **PRIVATE).success(
         None, None, None, js=script("scroll_reader.js"), **PRIVATE)
     tab.pick.input(user_errors(h.on_pick), tab.pick, tab.reader, **PRIVATE)
+    # one progress display, on the status line, not one over each component an event updates
     added = tab.add_btn.click(user_errors(h.on_upload), [tab.files, selected],
-                              [tab.status, selected, tab.table, tab.pick, tab.files], **PRIVATE)
+                              [tab.status, selected, tab.table, tab.pick, tab.files], show_progress_on=tab.status,
+                              **PRIVATE)
     fetched = [trigger(user_errors(h.on_url), [tab.url, selected],
-                       [tab.status, selected, tab.table, tab.pick, tab.url], **PRIVATE)
+                       [tab.status, selected, tab.table, tab.pick, tab.url], show_progress_on=tab.status, **PRIVATE)
                for trigger in (tab.url_btn.click, tab.url.submit)]
     removed = tab.remove_btn.click(user_errors(h.on_remove), [tab.pick, selected],
                                    [tab.status, selected, tab.table, tab.pick, tab.reader],
-                                   js=script("confirm_remove.js"), **PRIVATE)
+                                   js=script("confirm_remove.js"), show_progress_on=tab.status, **PRIVATE)
     return [added, *fetched, removed]

@@ -6,16 +6,30 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 
 from ..types import Answer
 from .text import answer_line, marked, sections, verdict_head, where
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-.!|~"})
+#: Characters that make markup wherever they stand (emphasis, code, links, tables, strikethrough).
+_MD_ANYWHERE = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
+#: What makes markup only at the start of a line: a heading, a list item ("-", "+", "1."), a rule.
+_MD_LINE_START = re.compile(r"^([ \t]*)(#|[-+=]|\d+(?=[.)]))", re.MULTILINE)
 
 
 def md_escape(text: str) -> str:
-    """Escape Markdown and HTML so document text shows as typed (``<script>`` stays text)."""
-    return html.escape(text, quote=False).translate(_MD_SPECIAL)
+    """Escape Markdown and HTML so document text shows as typed (``<script>`` stays text), with a
+    backslash only where a character would make markup: "U.S. (1991)" stays as written in an
+    exported file, "*" and a "1." opening a line do not."""
+    escaped = html.escape(text, quote=False).translate(_MD_ANYWHERE)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if not m.group(2)[0].isdigit()
+                                                      else m.group(2) + "\\"), escaped)
+
+
+def md_link(url: str) -> str:
+    """A web address as a Markdown link that shows it as typed (no backslashes) and opens it."""
+    target = url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+    return f"[{md_escape(url)}](<{target}>)"
 
 
 def answer_markdown(ans: Answer) -> str:

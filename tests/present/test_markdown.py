@@ -17,4 +17,4 @@ def test_conversation_markdown_holds_every_citation():
     assert "### Is Putin isolated?" in md and "### and why?" in md
     assert md.count("Putin lives in a bubble") == 2 and "paragraph 3" in md
     assert NOT_ANSWERED in md and CLOSEST in md
-    assert "### and why?\n\n*Follow\\-up: searched" in md
+    assert "### and why?\n\n*Follow-up: searched “Is Putin isolated? and why?”.*" in md  # no backslash in prose

@@ -20,7 +20,7 @@ HIT = Hit(1, "a", "Title", "Src", 3, 100, 124, "One two. Three *four*.", ((109, 
 
 def test_marked_wraps_each_highlight():
     assert marked(HIT, "[", "]") == "One two. [Three *four*.]"
-    assert marked(HIT, "**", "**", md_escape) == "One two\\. **Three \\*four\\*\\.**"
+    assert marked(HIT, "**", "**", md_escape) == "One two. **Three \\*four\\*.**"
 
 
 def test_answer_text_answered_and_not():
@@ -37,12 +37,12 @@ def test_answer_text_answered_and_not():
 
 def test_answer_markdown_escapes_and_quotes():
     md = answer_markdown(Answer("Why <b>?", False, (HIT,), verdict="not_found", reason="No <b>."))
-    assert md.startswith("### Why &lt;b&gt;?\n\n**The documents do not answer this question.**\n\n*No &lt;b&gt;\\.*\n\n"
+    assert md.startswith("### Why &lt;b&gt;?\n\n**The documents do not answer this question.**\n\n*No &lt;b&gt;.*\n\n"
                          + CLOSEST)
     related = answer_markdown(Answer("Why?", False, (HIT,), reason="Some reason."))
-    assert related.startswith("### Why?\n\n*Some reason\\.*\n\n" + RELATED)
+    assert related.startswith("### Why?\n\n*Some reason.*\n\n" + RELATED)
     assert "1. *Title*, Src, paragraph 3 (chars 100–124)" in md
-    assert "   > One two\\. **Three \\*four\\*\\.**" in md
+    assert "   > One two. **Three \\*four\\*.**" in md
 
 
 def test_comparison_text():
@@ -57,3 +57,19 @@ def test_visible_shows_controls_and_bidirectional_overrides_as_escapes():
     # "Trojan Source": an override would show "evil" text in another order than it is stored
     assert visible("x\u202egnp.exe\u2066y\u2069") == "x\\u202egnp.exe\\u2066y\\u2069"
     assert visible("caf\u00e9 \u0432\u043e\u0439\u043d\u0430 \ud800") == "caf\u00e9 \u0432\u043e\u0439\u043d\u0430 \ufffd"
+
+
+def test_md_escape_keeps_prose_as_written_and_markup_out():
+    """Backslashes only where a character would make markup: an exported conversation reads as
+    prose ("U.S. (1991)"), while a "*", a "1." or "#" opening a line, and HTML stay text."""
+    assert md_escape("U.S. troops (1991) cost $5-6 bn - so far!") == "U.S. troops (1991) cost $5-6 bn - so far!"
+    assert md_escape("1. one\n2) two\n- three\n  # four\n+ five") == "1\\. one\n2\\) two\n\\- three\n  \\# four\n\\+ five"
+    assert md_escape("a_b *c* [d](e) `f` |g| ~h~ <script>") == \
+        "a\\_b \\*c\\* \\[d\\](e) \\`f\\` \\|g\\| \\~h\\~ &lt;script&gt;"
+
+
+def test_md_link_shows_the_address_as_typed():
+    from qa.present.markdown import md_link
+
+    assert md_link("http://127.0.0.1:8765/page.html") == "[http://127.0.0.1:8765/page.html](<http://127.0.0.1:8765/page.html>)"
+    assert md_link("https://x.org/a b<c>") == "[https://x.org/a b&lt;c&gt;](<https://x.org/a%20b%3Cc%3E>)"

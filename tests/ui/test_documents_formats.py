@@ -31,7 +31,7 @@ def test_upload_accepts_pdf_and_docx(handlers, tmp_path):
     pdf.write_bytes(pdf_bytes(REPORT))
     docx.write_bytes(docx_bytes())
     status, *_ = h.on_upload([str(pdf), str(docx)], None, progress=lambda *a, **k: None)
-    assert "Added **report\\.pdf**" in status and "Added **plan\\.docx**" in status
+    assert "Added **report.pdf**" in status and "Added **plan.docx**" in status
     assert {"report", "plan"} <= {d.doc_id for d in engine.documents}
     doc = engine.document("report")
     passage = doc.passages[2]

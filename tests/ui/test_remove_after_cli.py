@@ -32,3 +32,22 @@ def test_the_apps_remove_after_the_cli_removed_the_document(fake_settings, fake_
         user_errors(h.on_remove)("notes", None, progress=None)
     assert (corpus_copy / "notes.txt").read_text(encoding="utf-8") == OTHER
     assert "notes" not in [v for _, v in h.on_load(progress=None)[2].choices], "the list shows the index on disk"
+
+
+def test_an_old_citation_to_a_removed_document_says_it_was_removed(fake_settings, fake_embedder, corpus_copy):
+    """A citation given before its document was removed opens nothing and says why, in words for
+    the reader, not "unknown document id ... known ids: ..."."""
+    from qa.present import OPEN_PREFIX, span_href
+
+    (corpus_copy / "notes.txt").write_text(NOTES, encoding="utf-8")
+    holder = LazyEngine(fake_settings)
+    holder._engine = Engine.open(fake_settings, embedder=fake_embedder)
+    h = Handlers(holder)
+    doc = holder._engine.document("notes")
+    target = span_href(doc.doc_id, doc.passages[0].start, doc.passages[0].end).removeprefix(OPEN_PREFIX)
+    assert "harbour cranes" in user_errors(h.on_open)(target)[0]
+    holder._engine.remove("notes")
+    with pytest.raises(gr.Error, match="The cited document is no longer in the corpus: it was removed after "
+                                       "this answer. Ask again") as raised:
+        user_errors(h.on_open)(target)
+    assert "known ids" not in str(raised.value)
