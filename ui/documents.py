@@ -9,10 +9,14 @@ import gradio as gr
 
 from qa import Engine, QAError
 from qa.present import EMPTY_READER, md_escape, md_link, parse_open_target
-from qa.present.html import documents_table_html, reader_html
+from qa.present.html import documents_table_html, reader_html, short_title
 from qa.serving import LazyEngine
+from qa.types import doc_labels
 
 from .common import PRIVATE, progress_callback, refusal, script, user_errors, without_name
+
+#: After adding: the status line in view (the reader above it may be long).
+SHOW_STATUS = "() => setTimeout(() => document.querySelector('#qa-status')?.scrollIntoView({block: 'center'}), 50)"
 
 
 @dataclass
@@ -39,12 +43,12 @@ def layout() -> DocumentsTab:
                         # name and the reason, where the browser would drop it without a word
                         file_count="multiple", type="filepath", elem_id="qa-upload")
         add_btn = gr.Button("Add to the corpus", elem_id="qa-add")
+        # right under the buttons that fill it, so what was added (or why not) is in view
+        status = gr.Markdown(elem_id="qa-status")
         with gr.Row():
             url = gr.Textbox(label="Add from URL (http or https: a web page, PDF or .docx)", max_lines=1,
                              placeholder="https://example.com/article.html", scale=4, elem_id="qa-url")
             url_btn = gr.Button("Fetch and add", scale=1, elem_id="qa-url-add")
-        # right under the buttons that fill it, so what was added (or why not) is in view
-        status = gr.Markdown(elem_id="qa-status")
     reader = gr.HTML(EMPTY_READER, elem_id="qa-reader")
     return DocumentsTab(table, pick, remove_btn, reader, files, add_btn, url, url_btn, status)
 
@@ -53,11 +57,24 @@ def doc_views(eng: Engine, selected: list[str] | None = None):
     """The document choices, the table and the reader's picker, for the corpus as it is now;
     ``selected`` keeps the reader's choice of documents to search (all when None)."""
     docs = eng.documents
-    choices = [(d.title, d.doc_id) for d in docs]
     ids = [d.doc_id for d in docs]
+    labels = doc_labels(ids)
+    boxes = [(f"{labels[d.doc_id]} · {short_title(d.title)}", d.doc_id) for d in docs]
     value = ids if selected is None else [i for i in selected if i in ids]
-    return (gr.CheckboxGroup(choices=choices, value=value), documents_table_html(docs),
-            gr.Dropdown(choices=choices, value=None))
+    return (gr.CheckboxGroup(choices=boxes, value=value), documents_table_html(docs),
+            gr.Dropdown(choices=[(d.title, d.doc_id) for d in docs], value=None))
+
+
+def corpus_line(eng: Engine, selected: list[str] | None, shown: int = 4) -> str:
+    """One line naming what is indexed, each document by its short label and title."""
+    docs = eng.documents
+    labels = doc_labels([d.doc_id for d in docs])
+    named = ", ".join(f"{labels[d.doc_id]} “{md_escape(short_title(d.title, 7))}”" for d in docs[:shown])
+    more = f" and {len(docs) - shown} more" if len(docs) > shown else ""
+    n = len(docs)
+    searching = len([i for i in selected or [] if i in labels])
+    which = "" if searching == n else f" ({searching} chosen below)"
+    return f"**{n} document{'s' if n != 1 else ''}**{which}: {named}{more}."
 
 
 def _add_one(eng: Engine, path: Path | str, progress) -> tuple[str, str]:
@@ -107,6 +124,24 @@ def upload_status(results: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def reader_for(eng: Engine, target: str, prefix: str = "qa") -> str:
+    """The reader opened at a citation's target (``qa.present.links``), its passage highlighted.
+    The target comes from the browser: anything but a document's valid span is refused."""
+    try:
+        doc_id, focus, highlight = parse_open_target(target or "")
+    except ValueError:
+        raise refusal("That link does not point to a document.") from None
+    if doc_id not in {d.doc_id for d in eng.documents}:  # a citation given before its document was removed
+        raise refusal("The cited document is no longer in the corpus: it was removed after this answer. "
+                      "Ask again to search the documents there now.")
+    doc = eng.document(doc_id)
+    n = len(doc.text)
+    if focus is not None and not (0 <= focus[0] < focus[1] <= n):
+        focus = None
+    highlight = [(s, e) for s, e in highlight if 0 <= s < e <= n]
+    return reader_html(doc, focus, highlight, original=True, prefix=prefix)
+
+
 class Handlers:
     def __init__(self, holder: LazyEngine):
         self.holder = holder
@@ -115,20 +150,13 @@ class Handlers:
         return doc_views(self.holder.get(progress_callback(progress)))
 
     def on_open(self, target):
-        try:
-            doc_id, focus, highlight = parse_open_target(target or "")
-        except ValueError:
-            raise refusal("That link does not point to a document.") from None
-        eng = self.holder.get()
-        if doc_id not in {d.doc_id for d in eng.documents}:  # a citation given before its document was removed
-            raise refusal("The cited document is no longer in the corpus: it was removed after this answer. "
-                          "Ask again to search the documents there now.")
-        doc = eng.document(doc_id)
-        n = len(doc.text)
-        if focus is not None and not (0 <= focus[0] < focus[1] <= n):
-            focus = None
-        highlight = [(s, e) for s, e in highlight if 0 <= s < e <= n]
-        return reader_html(doc, focus, highlight, original=True), gr.Dropdown(value=doc_id), gr.Tabs(selected="documents")
+        """A citation outside the conversation: the reader of this tab, which is brought forward."""
+        return reader_for(self.holder.get(), target), gr.Dropdown(value=parse_open_target(target)[0]), \
+            gr.Tabs(selected="documents")
+
+    def on_source(self, target):
+        """A citation in the conversation: the source panel beside it (the chat stays in view)."""
+        return reader_for(self.holder.get(), target, prefix="qa-src")
 
     def on_pick(self, doc_id):
         return reader_html(self.holder.get().document(doc_id), original=True) if doc_id else EMPTY_READER
@@ -194,13 +222,16 @@ def wire(tab: DocumentsTab, holder: LazyEngine, demo: gr.Blocks, selected: gr.Ch
     open_button.click(user_errors(h.on_open), open_target, [tab.reader, tab.pick, tabs], **PRIVATE).success(
         None, None, None, js=script("scroll_reader.js"), **PRIVATE)
     tab.pick.input(user_errors(h.on_pick), tab.pick, tab.reader, **PRIVATE)
-    # one progress display, on the status line, not one over each component an event updates
+    # one progress display, on the status line, not one over each component an event updates; then
+    # the status line is brought into view
     added = tab.add_btn.click(user_errors(h.on_upload), [tab.files, selected],
                               [tab.status, selected, tab.table, tab.pick, tab.files], show_progress_on=tab.status,
                               **PRIVATE)
     fetched = [trigger(user_errors(h.on_url), [tab.url, selected],
                        [tab.status, selected, tab.table, tab.pick, tab.url], show_progress_on=tab.status, **PRIVATE)
                for trigger in (tab.url_btn.click, tab.url.submit)]
+    for event in (added, *fetched):
+        event.then(None, None, None, js=SHOW_STATUS, **PRIVATE)
     removed = tab.remove_btn.click(user_errors(h.on_remove), [tab.pick, selected],
                                    [tab.status, selected, tab.table, tab.pick, tab.reader],
                                    js=script("confirm_remove.js"), show_progress_on=tab.status, **PRIVATE)

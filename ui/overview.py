@@ -33,9 +33,9 @@ class Handlers:
         topic = (topic or "").strip()
         if not topic:
             raise refusal("Type a topic to compare, for example: mobilisation.")
-        if not selected:
+        if selected is not None and not selected:  # None: the boxes are not filled yet, every document
             raise refusal("Choose at least one document to compare (the boxes above).")
-        return comparison_html(self.holder.get().compare(topic, list(selected)), href=open_href)
+        return comparison_html(self.holder.get().compare(topic, list(selected) if selected else None), href=open_href)
 
     def views(self, eng: Engine, key: str, a, b, show):
         """Every part of the overview section for the corpus as it is now."""
@@ -101,7 +101,7 @@ class Handlers:
         return self.plots(state, drawn, a, b, always=False)
 
 
-def wire(tab: CompareTab, holder: LazyEngine, selected: gr.CheckboxGroup, corpus_changed: list) -> None:
+def wire(tab: CompareTab, holder: LazyEngine, selected: gr.State, corpus_changed: list) -> None:
     h = Handlers(holder)
     ov_state = gr.State(None)  # {"key": ...} of the overview on screen, None until it is opened
     ov_drawn = gr.State(None)  # {"key", "pair"} of the plots on screen, None until they are drawn

@@ -43,21 +43,28 @@ def _html_lines(text: str) -> str:
 
 def hit_html(hit: Hit, href: str | None = None, with_title: bool = True) -> str:
     """One numbered citation: [n], title, source, paragraph, then the passage verbatim with its
-    best sentence(s) in ``<mark>``. ``href`` (if given) makes [n] and the title a link to the reader.
+    best sentence(s) in ``<mark>``. ``href`` (if given) makes "[n] title" one link to the reader,
+    named for a screen reader ("source 1: <title>, paragraph 13"), not two links read twice.
     ``with_title=False`` gives only [n] and the paragraph (for a column that names its document)."""
     num = f"[{hit.rank}]"
     label = html_escape(hit.title) if with_title else where(hit)
-    if href is not None:
-        link = html_escape(href)
-        num = f'<a class="qa-cite" href="{link}" title="Open in the reader">{num}</a>'
-        label = f'<a class="qa-cite-title" href="{link}" title="Open in the reader">{label}</a>'
     if with_title:
-        head = (f'<span class="qa-title">{label}</span> <span class="qa-meta">— {html_escape(hit.source)}, '
-                f'{where(hit)}</span>')
+        meta = f' <span class="qa-meta">— {html_escape(hit.source)}, {where(hit)}</span>'
+        inner = f'<span class="qa-num">{num}</span> <span class="qa-title">{label}</span>'
     else:
-        head = f'<span class="qa-meta">{label}</span>'
-    return (f'<div class="qa-hit"><div class="qa-hit-head"><span class="qa-num">{num}</span> {head}</div>'
+        meta, inner = "", f'<span class="qa-num">{num}</span> <span class="qa-meta">{label}</span>'
+    if href is not None:
+        name = html_escape(f"source {hit.rank}: {short_title(hit.title)}, {where(hit)}")
+        # the title carries the name too: the chat's sanitizer drops aria-label, page.js puts it back
+        inner = f'<a class="qa-cite" href="{html_escape(href)}" aria-label="{name}" title="{name}">{inner}</a>'
+    return (f'<div class="qa-hit"><div class="qa-hit-head">{inner}{meta}</div>'
             f'<blockquote class="qa-passage">{spans_html(hit.text, hit.start, hit.highlight)}</blockquote></div>')
+
+
+def short_title(title: str, words: int = 8) -> str:
+    """A title cut to its first ``words`` words (with "…"), for names read aloud and labels."""
+    parts = title.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
 def answer_html(ans: Answer, href=None, note: str = "") -> str:
@@ -86,18 +93,19 @@ def answer_html(ans: Answer, href=None, note: str = "") -> str:
     return "".join(parts)
 
 
-def document_html(doc, focus: tuple[int, int] | None = None, highlight=(), link=None) -> str:
+def document_html(doc, focus: tuple[int, int] | None = None, highlight=(), link=None, prefix: str = "qa") -> str:
     """A document for reading: title, captions (as captions), headings and numbered paragraphs,
     each paragraph with ``id="qa-p-<n>"``. The block overlapping ``focus`` (a [start, end) span) gets
     class ``qa-focus``; ``highlight`` spans are wrapped in ``<mark>``. Text the cleaner dropped
     (web leftovers, repeated captions) is not shown. A document with pages (PDF) shows a
-    "page N" marker (``id="qa-page-<n>"``) before the first block that starts on each page."""
+    "page N" marker (``id="qa-page-<n>"``) before the first block that starts on each page.
+    ``prefix`` starts every id (two readers on one page keep their ids apart)."""
     parts = ['<article class="qa-doc">']
     page = None
     for b in doc.blocks:
         if b.page is not None and b.page != page:
             page = b.page
-            parts.append(f'<div class="qa-page" id="qa-page-{page}">page {page}</div>')
+            parts.append(f'<div class="qa-page" id="{prefix}-page-{page}">page {page}</div>')
         inner = spans_html(b.text, b.start, highlight)
         hit = focus is not None and b.start < focus[1] and focus[0] < b.end
         cls = " qa-focus" if hit else ""
@@ -109,7 +117,7 @@ def document_html(doc, focus: tuple[int, int] | None = None, highlight=(), link=
             parts.append(f'<h3 class="qa-heading{cls}">{inner}</h3>')
         else:
             n = b.paragraph
-            anchor = f' id="qa-p-{n}"' if n else ""
+            anchor = f' id="{prefix}-p-{n}"' if n else ""
             num = f'<span class="qa-pn" title="paragraph {n}">{n}</span>' if n else ""
             parts.append(f'<div class="qa-para{cls}"{anchor}>{num}<p>{inner}</p></div>')
     parts.append("</article>")
@@ -334,10 +342,11 @@ def documents_table_html(docs) -> str:
             "<th>Added</th><th>Id</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def reader_html(doc, focus=None, highlight=(), original: bool = False) -> str:
+def reader_html(doc, focus=None, highlight=(), original: bool = False, prefix: str = "qa") -> str:
     """The reader: a head (title, the focused paragraph and its page, source, size) and the
     document. ``original``: link "open the original" to the file (a PDF at the focused page), for
-    formats whose original is not the text shown (``links.original_href``)."""
+    formats whose original is not the text shown (``links.original_href``). ``prefix`` starts its
+    ids: ``qa-reader-body`` in the Documents tab, ``qa-src-reader-body`` in the source panel."""
     at, block = "", None
     if focus is not None:
         block = next((b for b in doc.blocks if b.start <= focus[0] < b.end and b.paragraph), None)
@@ -351,7 +360,12 @@ def reader_html(doc, focus=None, highlight=(), original: bool = False) -> str:
     head = (f'<div class="qa-reader-head"><b>{html_escape(doc.title)}</b>{at}<br>'
             f'<span class="qa-meta">{html_escape(doc.source)} · {size}{len(doc.passages)} paragraphs</span>'
             f"{link}</div>")
-    return f'<div class="qa-reader" id="qa-reader-body">{head}{document_html(doc, focus, highlight)}</div>'
+    label = html_escape(f"{doc.title}{at}")
+    return (f'<div class="qa-reader" id="{prefix}-reader-body" tabindex="0" role="region" aria-label="{label}">'
+            f"{head}{document_html(doc, focus, highlight, prefix=prefix)}</div>")
 
 
+#: The source panel beside the conversation, before a citation is opened.
+EMPTY_SOURCE = ('<div class="qa-reader qa-reader-empty" id="qa-src-reader-body" tabindex="-1">'
+                "Open a citation ([1], [2], …) of a reply to read its passage here, in its document.</div>")
 EMPTY_READER = '<div class="qa-reader qa-reader-empty">Choose a document, or open a citation from a reply.</div>'

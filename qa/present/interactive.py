@@ -8,7 +8,7 @@
 Hovering a cell shows the passage(s) it stands for, shortened (a verbatim prefix, cut at a word,
 then "…"), with the paragraph's status. Every point carries ``customdata = [doc_id, start, end,
 paragraph]`` of the passage a click opens (``["", -1, -1, 0]`` where there is none); the app's
-browser glue (ui/assets/open_link.js) turns a click into the reader link ``doc_id/start-end/``.
+browser glue (ui/assets/page.js) turns a click into the reader link ``doc_id/start-end/``.
 
 Plotly renders a subset of HTML in hover text, tick labels and titles (``<a href>``, ``<b>``,
 ``<span style>``, ...), so every piece of document text goes through :func:`plot_escape` first;

@@ -75,21 +75,23 @@ def test_ask_cites_the_right_article_and_opens_the_reader(page, app_server):
     assert reply.locator(".qa-hit").count() >= 2  # numbered [1], [2], ...
     assert reply.locator(".qa-num").nth(1).inner_text().strip() == "[2]"
 
+    # the citation opens its paragraph in the source panel beside the conversation, which stays
     first.locator("a.qa-cite").click()
-    focus = page.locator("#qa-reader-body .qa-focus")
+    focus = page.locator("#qa-src-reader-body .qa-focus")
     focus.wait_for()
-    page.wait_for_timeout(600)  # the reader scrolls the paragraph into view
+    page.wait_for_timeout(600)  # the panel scrolls the paragraph into view
     shot(page, "02-reader-at-citation")
-    assert page.get_by_role("tab", name="Documents").get_attribute("aria-selected") == "true"
-    assert focus.get_attribute("id") == f"qa-p-{paragraph}"
+    assert page.get_by_role("tab", name="Ask").get_attribute("aria-selected") == "true"
+    assert focus.get_attribute("id") == f"qa-src-p-{paragraph}"
     assert focus.locator("mark.qa-hl").count() >= 1
     assert focus.locator(".qa-pn").inner_text().strip() == str(paragraph)
-    assert page.locator("#qa-reader-body .qa-reader-head").inner_text().startswith(ARTICLE_A)
+    assert page.locator("#qa-src-reader-body .qa-reader-head").inner_text().startswith(ARTICLE_A)
     box, view = focus.bounding_box(), page.viewport_size
     assert box and 0 <= box["y"] and box["y"] + min(box["height"], 100) <= view["height"], box
+    assert reply.is_visible() and reply.bounding_box()["x"] + 100 < box["x"]  # the answer still in view, left of it
     # captions are shown as captions (italic), and the whole text is there with paragraph numbers
-    assert page.locator("#qa-reader-body .qa-caption em").count() >= 1
-    assert page.locator("#qa-reader-body .qa-para").count() == 23
+    assert page.locator("#qa-src-reader-body .qa-caption em").count() >= 1
+    assert page.locator("#qa-src-reader-body .qa-para").count() == 23
     assert not page.js_errors
 
 
@@ -216,8 +218,8 @@ def test_pdf_citation_names_its_page_and_opens_the_original(page, app_server, tm
     hit = reply.locator(".qa-hit", has_text="412 reindeer").first
     assert "page 2" in hit.inner_text()
     hit.locator("a.qa-cite").click()
-    page.locator("#qa-reader-body .qa-focus").wait_for()
-    head = page.locator("#qa-reader-body .qa-reader-head")
+    page.locator("#qa-src-reader-body .qa-focus").wait_for()
+    head = page.locator("#qa-src-reader-body .qa-reader-head")
     assert "page 2, paragraph 3" in head.inner_text()
     shot(page, "15-reader-pdf-page")
     link = head.get_by_role("link", name="open the original")
@@ -228,6 +230,9 @@ def test_pdf_citation_names_its_page_and_opens_the_original(page, app_server, tm
 
     # leave the corpus as the other tests expect it
     page.get_by_role("tab", name="Documents").click()
+    page.locator("#qa-pick input").click()
+    page.get_by_role("option", name="station-report").click()
+    page.locator("#qa-reader-body").wait_for()
     page.click("#qa-remove")
     removed = "[...document.querySelectorAll('#qa-status li')].some(li => li.innerText.includes('Removed'))"
     page.wait_for_function(removed, timeout=120_000)
@@ -252,12 +257,12 @@ def test_html_in_a_document_renders_as_text(page, app_server, tmp_path):
 
     cite = reply.locator(".qa-hit", has_text="Zebra markup notes").first.locator("a.qa-cite")
     cite.click()
-    page.locator("#qa-reader-body .qa-focus").wait_for()
+    page.locator("#qa-src-reader-body .qa-focus").wait_for()
     page.wait_for_timeout(400)
     shot(page, "09-html-as-text-reader")
-    reader = page.inner_text("#qa-reader-body")
+    reader = page.inner_text("#qa-src-reader-body")
     assert all(p in reader for p in PAYLOADS) and "<b>bold</b>" in reader
-    assert_inert(page, "#qa-reader-body")
+    assert_inert(page, "#qa-src-reader-body")
 
     # the corpus overview quotes the documents' text too (side by side, topics, quoted sources)
     page.get_by_role("tab", name="Compare").click()
