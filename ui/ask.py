@@ -148,9 +148,15 @@ def wire(tab: AskTab, holder: LazyEngine, demo: gr.Blocks, chosen: gr.State, tur
 
     @user_errors
     def on_load(kept):
+        if not kept:  # nothing to restore: leave alone what the reader may have asked meanwhile
+            return gr.update(), gr.update()
         eng = holder.get()
         turns = replay(eng, kept, {d.doc_id for d in eng.documents})
-        return turns, gr.Chatbot(value=chat_messages(turns), examples=starter_examples(eng))
+        return turns, chat_messages(turns)
+
+    def on_starters():
+        # the examples alone (the overview behind them may take seconds the first time)
+        return gr.Chatbot(examples=starter_examples(holder.get()))
 
     def on_new():
         return [], gr.Chatbot(value=[], examples=starter_examples(holder.get())), "", []
@@ -163,7 +169,8 @@ def wire(tab: AskTab, holder: LazyEngine, demo: gr.Blocks, chosen: gr.State, tur
             raise refusal("Nothing to export yet: ask a question first.")
         return conversation_markdown(turns)
 
-    demo.load(on_load, kept, [turns, tab.chat], **PRIVATE)
+    demo.load(on_load, kept, [turns, tab.chat], **PRIVATE).then(on_starters, None, tab.chat, show_progress="hidden",
+                                                                **PRIVATE)
     ask_args = dict(fn=on_ask, inputs=[tab.question, turns, kept, chosen, tab.top_k],
                     outputs=[tab.question, turns, tab.chat, kept], concurrency_limit=CONCURRENCY,
                     concurrency_id="ask", show_progress_on=tab.chat, **PRIVATE)

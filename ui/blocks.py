@@ -70,7 +70,7 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
         gr.Markdown("REST API (JSON, the same objects as the command line): [/api/docs](/api/docs)",
                     elem_id="qa-rest-link")
         turns = gr.State([])
-        # the documents ticked, as the handlers read them: None until the page has filled the boxes,
+        # the documents ticked, as the Ask tab reads them: None until the page has filled the boxes,
         # so a question asked in the first second searches every document instead of none
         chosen = gr.State(None)
         # hidden: the citation-link handler's targets (assets/page.js) and the conversation download
@@ -87,7 +87,7 @@ def build_demo(settings: Settings | None = None, engine: LazyEngine | None = Non
             None, None, None, js=script("show_source.js"), **PRIVATE)
         selected.change(user_errors(lambda ids: (documents.corpus_line(holder.get(), ids), list(ids or []))),
                         selected, [line, chosen], show_progress="hidden", **PRIVATE)
-        overview.wire(compare_tab, holder, chosen, changed)
+        overview.wire(compare_tab, holder, changed, demo)
         add_api(holder)
     demo.qa_engine = holder
     return demo

@@ -17,7 +17,8 @@ from qa import MAX_QUESTION_CHARS, Engine
 from qa.analysis import cache_key, side_by_side
 from qa.present import span_href
 from qa.present.exports import overview_bundle
-from qa.present.html import side_by_side_html, topics_html
+from qa.present.html import short_title, side_by_side_html, topics_html
+from qa.types import doc_labels
 
 SHOW = ("all", "shared", "only-a", "only-b")
 OVERVIEW_HINT = ('<div class="qa-meta">The overview covers every document in the corpus. '
@@ -26,6 +27,7 @@ OVERVIEW_HINT = ('<div class="qa-meta">The overview covers every document in the
 
 @dataclass
 class CompareTab:
+    picked: gr.CheckboxGroup
     topic: gr.Textbox
     compare_btn: gr.Button
     comparison: gr.HTML
@@ -49,6 +51,7 @@ class CompareTab:
 
 
 def layout() -> CompareTab:
+    picked = gr.CheckboxGroup(label="Documents to compare", choices=[], value=[], elem_id="qa-compare-docs")
     with gr.Row():
         topic = gr.Textbox(show_label=False, placeholder="A topic, e.g. mobilisation", scale=5,
                            elem_id="qa-topic", max_length=MAX_QUESTION_CHARS)
@@ -68,7 +71,8 @@ def layout() -> CompareTab:
         with gr.Tabs(selected="ov-pair", elem_id="qa-ov-tabs"):
             with gr.Tab("Side by side", id="ov-pair"):
                 show = gr.Radio([("all rows", "all"), ("shared", "shared"), ("only in A", "only-a"),
-                                 ("only in B", "only-b")], value="all", show_label=False, container=False,
+                                 ("only in B", "only-b")], value="all", label="Rows to show", show_label=False,
+                                container=False,
                                 elem_id="qa-ov-show")
                 pair = gr.HTML(elem_id="qa-ov-pair")
             with gr.Tab("Topics", id="ov-topics"):
@@ -79,7 +83,7 @@ def layout() -> CompareTab:
                 heat = gr.Plot(show_label=False, format="png", elem_id="qa-ov-heatmap")
                 align = gr.Plot(show_label=False, format="png", elem_id="qa-ov-alignment")
                 strips = gr.Plot(show_label=False, format="png", elem_id="qa-ov-strips")
-    return CompareTab(topic, compare_btn, comparison, section, docs, a, b, md, csv, show, pair, topics, ledger,
+    return CompareTab(picked, topic, compare_btn, comparison, section, docs, a, b, md, csv, show, pair, topics, ledger,
                       plots_tab, heat, align, strips)
 
 
@@ -89,6 +93,17 @@ def overview_key(eng: Engine) -> str:
     """What a shown overview depends on (the documents' content hashes, the model): when it changes,
     the overview is fetched again (the engine recomputes it only then)."""
     return json.dumps(cache_key(eng.manifest, None), sort_keys=True)
+
+
+def compare_choices(eng: Engine, picked: list[str] | None):
+    """The Compare tab's document boxes for the corpus as it is: the documents picked that are still
+    there, else the first two (the two articles of the default corpus)."""
+    docs = eng.documents
+    labels = doc_labels([d.doc_id for d in docs])
+    ids = [d.doc_id for d in docs]
+    kept = [i for i in picked or [] if i in ids] or ids[:2]
+    return gr.CheckboxGroup(choices=[(f"{labels[d.doc_id]} · {short_title(d.title)}", d.doc_id) for d in docs],
+                            value=kept)
 
 
 def pick_pair(ids: list[str], a: str | None, b: str | None) -> tuple[str | None, str | None]:

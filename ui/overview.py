@@ -14,6 +14,7 @@ from .common import PRIVATE, progress_callback, refusal, user_errors
 from .compare import (
     SHOW,
     CompareTab,
+    compare_choices,
     overview_exports,
     overview_key,
     overview_pair_html,
@@ -29,13 +30,18 @@ class Handlers:
     def __init__(self, holder: LazyEngine):
         self.holder = holder
 
-    def on_compare(self, topic, selected):
+    def on_compare(self, topic, picked):
         topic = (topic or "").strip()
         if not topic:
             raise refusal("Type a topic to compare, for example: mobilisation.")
-        if selected is not None and not selected:  # None: the boxes are not filled yet, every document
-            raise refusal("Choose at least one document to compare (the boxes above).")
-        return comparison_html(self.holder.get().compare(topic, list(selected) if selected else None), href=open_href)
+        eng = self.holder.get()
+        if not picked:
+            raise refusal("Choose at least one document to compare (the boxes above the topic).")
+        return comparison_html(eng.compare(topic, list(picked)), href=open_href)
+
+    def on_corpus(self, picked):
+        """The document boxes, on load and whenever the corpus changes (kept picks, else two)."""
+        return compare_choices(self.holder.get(), picked)
 
     def views(self, eng: Engine, key: str, a, b, show):
         """Every part of the overview section for the corpus as it is now."""
@@ -101,8 +107,11 @@ class Handlers:
         return self.plots(state, drawn, a, b, always=False)
 
 
-def wire(tab: CompareTab, holder: LazyEngine, selected: gr.State, corpus_changed: list) -> None:
+def wire(tab: CompareTab, holder: LazyEngine, corpus_changed: list, demo: gr.Blocks) -> None:
     h = Handlers(holder)
+    demo.load(user_errors(h.on_corpus), tab.picked, tab.picked, **PRIVATE)
+    for event in corpus_changed:
+        event.then(user_errors(h.on_corpus), tab.picked, tab.picked, **PRIVATE)
     ov_state = gr.State(None)  # {"key": ...} of the overview on screen, None until it is opened
     ov_drawn = gr.State(None)  # {"key", "pair"} of the plots on screen, None until they are drawn
     outputs = tab.overview_outputs(ov_state)
@@ -122,7 +131,7 @@ def wire(tab: CompareTab, holder: LazyEngine, selected: gr.State, corpus_changed
     for dd in (tab.a, tab.b):
         dd.input(**pair_args).then(**follow)
     tab.show.input(**pair_args)
-    compare_args = dict(fn=user_errors(h.on_compare), inputs=[tab.topic, selected], outputs=tab.comparison,
+    compare_args = dict(fn=user_errors(h.on_compare), inputs=[tab.topic, tab.picked], outputs=tab.comparison,
                         concurrency_limit=CONCURRENCY, concurrency_id="ask", **PRIVATE)
     tab.topic.submit(**compare_args)
     tab.compare_btn.click(**compare_args)

@@ -298,12 +298,18 @@ def test_compare_shows_a_column_per_selected_document(page, app_server):
     page.click("#qa-compare")
     page.locator("#qa-comparison .qa-columns").wait_for()
     shot(page, "10-compare")
-    selected = page.locator("#qa-docs-selected input[type=checkbox]:checked").count()
+    selected = page.locator("#qa-compare-docs input[type=checkbox]:checked").count()
     columns = page.locator("#qa-comparison .qa-column")
-    assert columns.count() == selected
+    assert selected == 2 and columns.count() == selected  # the first two documents unless others are picked
     for i in range(columns.count()):
         badge = columns.nth(i).locator(".qa-badge").inner_text().strip()
         assert badge in ("covered", "not covered")
+    # picked inside the tab: one document alone, the global boxes untouched
+    page.locator("#qa-compare-docs label").nth(1).click()
+    page.click("#qa-compare")
+    page.wait_for_function("document.querySelectorAll('#qa-comparison .qa-column').length === 1")
+    assert page.locator("#qa-docs-selected input[type=checkbox]:checked").count() == \
+        page.locator("#qa-docs-selected input[type=checkbox]").count()
 
 
 def test_overview_side_by_side_plots_and_a_link_into_the_reader(page, app_server):
