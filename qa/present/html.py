@@ -8,6 +8,7 @@ line breaks inside a passage become <br>.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from ..types import Answer, Comparison, Hit
@@ -34,6 +35,54 @@ def spans_html(text: str, base: int, spans, tag: str = "mark", cls: str = "qa-hl
         out.append(f'<{tag} class="{cls}">{_html_lines(text[s - base:e - base])}</{tag}>')
         pos = e
     out.append(_html_lines(text[pos - base:]))
+    return "".join(out)
+
+
+#: Inline Markdown the reader renders (a Markdown document's text stays as written: offsets and
+#: citations are of the raw text). Each pattern: the markers hidden, the text between them styled.
+_MD_INLINE = [
+    (re.compile(r"`([^`\n]+)`"), "code"),
+    (re.compile(r"\[([^\]\n]+)\]\([^)\s]+\)"), "u"),  # a link: its text only, never followed
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), "strong"),
+    (re.compile(r"(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*])"), "em"),
+]
+
+
+def markdown_marks(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
+    """(markers to hide, (start, end, tag) to style) of ``text``'s inline Markdown, offsets in it.
+    A match that overlaps one taken earlier (code before links before emphasis) is left as text."""
+    hidden: list[tuple[int, int]] = []
+    styled: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, tag in _MD_INLINE:
+        for m in pattern.finditer(text):
+            inner = m.span(m.lastindex)
+            if any(m.start() < e and s < m.end() and not (s >= inner[0] and e <= inner[1]) for s, e in taken):
+                continue
+            hidden += [(m.start(), inner[0]), (inner[1], m.end())]
+            styled.append((inner[0], inner[1], tag))
+            taken.append(m.span())
+    return [h for h in hidden if h[0] < h[1]], styled
+
+
+def markdown_html(text: str, base: int, spans, cls: str = "qa-hl") -> str:
+    """``spans_html`` for Markdown text: inline markup rendered (bold, italics, code, a link's text),
+    its markers not shown, the absolute ``spans`` still marked exactly over the characters shown.
+    Each piece between two boundaries is wrapped on its own, so the tags always nest."""
+    hidden, styled = markdown_marks(text)
+    marks = [(max(s - base, 0), min(e - base, len(text))) for s, e in spans if s - base < len(text) and e > base]
+    cuts = sorted({0, len(text), *(x for r in hidden + marks for x in r), *(x for s, e, _ in styled for x in (s, e))})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        if a >= b or any(s <= a and b <= e for s, e in hidden):
+            continue
+        piece = _html_lines(text[a:b])
+        if any(s <= a and b <= e for s, e in marks):
+            piece = f'<mark class="{cls}">{piece}</mark>'
+        for s, e, tag in styled:
+            if s <= a and b <= e:
+                piece = f"<{tag}>{piece}</{tag}>"
+        out.append(piece)
     return "".join(out)
 
 
@@ -100,13 +149,14 @@ def document_html(doc, focus: tuple[int, int] | None = None, highlight=(), link=
     (web leftovers, repeated captions) is not shown. A document with pages (PDF) shows a
     "page N" marker (``id="qa-page-<n>"``) before the first block that starts on each page.
     ``prefix`` starts every id (two readers on one page keep their ids apart)."""
+    render = markdown_html if Path(doc.path).suffix.lower() in (".md", ".markdown") else spans_html
     parts = ['<article class="qa-doc">']
     page = None
     for b in doc.blocks:
         if b.page is not None and b.page != page:
             page = b.page
             parts.append(f'<div class="qa-page" id="{prefix}-page-{page}">page {page}</div>')
-        inner = spans_html(b.text, b.start, highlight)
+        inner = render(b.text, b.start, highlight)
         hit = focus is not None and b.start < focus[1] and focus[0] < b.end
         cls = " qa-focus" if hit else ""
         if b.kind == "title":

@@ -116,3 +116,39 @@ def test_side_by_side_html_shows_the_claim_models_probability():
     pair = SentencePair(pa, pb, 0.6, 0.5, 1.1, 1.2, True, "", True, True, 0.874)
     out = render.side_by_side_html([PairRow(pa, pb, 0.5, 0.8, "shared", "a->b", (pair,))], da, db, link=span_href)
     assert "same claim 0.87" in out and "the claim model reads them as the same claim" in out
+
+
+def test_markdown_renders_in_the_reader_with_the_highlight_on_the_same_characters():
+    """A Markdown document's reader shows **bold**, *italics*, `code` and a link's text without their
+    markers; the highlight covers exactly the characters of the cited span that are shown."""
+    import html
+    import re as _re
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from qa.present.html import markdown_html, markdown_marks
+
+    def shown(text, out):
+        return html.unescape(_re.sub(r"<[^>]+>", "", out.replace("<br>", "\n")))
+
+    def check(text, s, e):
+        out = markdown_html(text, 50, [(50 + s, 50 + e)])
+        hidden, _ = markdown_marks(text)
+        keep = [i for i in range(len(text)) if not any(a <= i < b for a, b in hidden)]
+        assert shown(text, out) == "".join(text[i] for i in keep)
+        marked = "".join(shown(text, m) for m in _re.findall(r'<mark class="qa-hl">(.*?)</mark>', out))
+        assert marked == "".join(text[i] for i in keep if s <= i < e)
+
+    text = "Bees **shiver** their *flight* muscles; see [the guide](http://x.org/a) and `code`. 2*3*4, snake_case."
+    out = markdown_html(text, 0, [(5, 20)])
+    assert "<strong><mark class=\"qa-hl\">shiver</mark></strong>" in out and "<em>flight</em>" in out
+    assert "<u>the guide</u>" in out and "http://x.org" not in out and "<code>code</code>" in out
+    assert "2*3*4, snake_case." in out  # not emphasis
+    check(text, 5, 20)
+
+    @given(st.text(alphabet="ab *_`[]()\n<&", max_size=40), st.integers(0, 40), st.integers(0, 40))
+    def prop(text, s, e):
+        check(text, min(s, e, len(text)), min(max(s, e), len(text)))
+
+    prop()
