@@ -169,7 +169,7 @@ def wire(tab: AskTab, holder: LazyEngine, demo: gr.Blocks, chosen: gr.State, tur
             raise refusal("Nothing to export yet: ask a question first.")
         return conversation_markdown(turns)
 
-    demo.load(on_load, kept, [turns, tab.chat], **PRIVATE).then(on_starters, None, tab.chat, show_progress="hidden",
+    demo.load(on_load, kept, [turns, tab.chat], show_progress="hidden", **PRIVATE).then(on_starters, None, tab.chat, show_progress="hidden",
                                                                 **PRIVATE)
     ask_args = dict(fn=on_ask, inputs=[tab.question, turns, kept, chosen, tab.top_k],
                     outputs=[tab.question, turns, tab.chat, kept], concurrency_limit=CONCURRENCY,
