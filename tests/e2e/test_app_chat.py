@@ -240,3 +240,25 @@ def test_rest_wrong_method_head_and_the_api_page(page, app_server):
     assert link.get_attribute("href") == "/api/docs"
     listed = page.request.get(app_server.url + "api/docs").text()
     assert "POST /api/ask" in listed and "POST /api/compare" in listed
+
+
+def test_the_overview_reads_on_a_phone(browser, app_server):
+    """At 390 px: the overview's four views all as tabs (none in a "more" menu), the side-by-side
+    table one column under the other, and the heatmap's topic labels whole (it scrolls sideways)."""
+    with opened(browser, app_server, "phone") as page:
+        page.get_by_role("tab", name="Compare").click()
+        page.locator("#qa-overview").get_by_text("Corpus overview").first.click()
+        page.locator("#qa-ov-pair .qa-ov-row").first.wait_for(timeout=120_000)
+        tabs = page.locator("#qa-ov-tabs [role=tablist]").first.get_by_role("tab")
+        assert tabs.all_inner_texts() == ["Side by side", "Topics", "Quoted sources", "Plots"]
+        cells = page.locator("#qa-ov-pair .qa-ov-row").first.locator("td")
+        first, second = cells.nth(0).bounding_box(), cells.nth(2).bounding_box()
+        assert second["y"] >= first["y"] + first["height"] - 1  # stacked, not side by side
+        shot(page, "25-overview-phone")
+        tabs.filter(has_text="Plots").click()
+        heat = page.locator("#qa-ov-heatmap")
+        heat.locator(".ytick text").first.wait_for()
+        left = heat.bounding_box()["x"]
+        assert all(t.bounding_box()["x"] >= left for t in heat.locator(".ytick text").all())
+        shot(page, "26-plots-phone")
+        assert not page.js_errors
