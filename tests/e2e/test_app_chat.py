@@ -122,15 +122,16 @@ def test_a_citation_opens_its_source_beside_the_answer_and_closes_back_to_it(bro
         assert not page.js_errors
 
 
-def test_the_conversation_survives_a_reload_until_a_new_one_is_started(browser, app_server):
-    with opened(browser, app_server, "desktop") as page:
+@pytest.mark.parametrize("size", SIZES)
+def test_the_conversation_survives_a_reload_until_a_new_one_is_started(browser, app_server, size):
+    with opened(browser, app_server, size) as page:
         ask(page, "Who in Putin's inner circle confronted him about the war?")
         follow = ask(page, "and what does the other article say?")
         assert "Follow-up: searched" in follow.locator(".qa-note").inner_text()
         before = page.locator("#qa-chat .qa-answer").all_inner_texts()
         page.reload()
         page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 2")
-        shot(page, "22-after-reload")
+        shot(page, f"22-after-reload-{size}")
         assert page.locator("#qa-chat .qa-answer").all_inner_texts() == before  # asked again: the same replies
         with page.expect_download() as download:
             page.click("#qa-export")
@@ -146,8 +147,9 @@ def test_the_conversation_survives_a_reload_until_a_new_one_is_started(browser, 
         assert not page.js_errors
 
 
-def test_the_question_box_is_named_and_counts_to_its_limit(browser, app_server):
-    with opened(browser, app_server, "phone") as page:
+@pytest.mark.parametrize("size", SIZES)
+def test_the_question_box_is_named_and_counts_to_its_limit(browser, app_server, size):
+    with opened(browser, app_server, size) as page:
         box = page.get_by_role("textbox", name="Your question")
         assert box.count() == 1
         box.fill("x" * 1700)
@@ -186,10 +188,11 @@ def test_axe_finds_no_serious_violation_on_any_tab(browser, app_server, size):
         assert not any(found.values()), json.dumps(found, indent=1)
 
 
-def test_documents_tab_says_what_was_added_and_refuses_copies_and_private_links(browser, app_server, tmp_path):
+@pytest.mark.parametrize("size", SIZES)
+def test_documents_tab_says_what_was_added_and_refuses_copies_and_private_links(browser, app_server, tmp_path, size):
     """A toast and a status line in view for an upload; the same content under another name is
     refused, naming the document that has it; a refused address is shown as typed and linked."""
-    with opened(browser, app_server, "desktop") as page:
+    with opened(browser, app_server, size) as page:
         note = tmp_path / "otter-notes.txt"
         note.write_text("Otter notes\n\nSea otters hold hands while they sleep so that they do not drift apart "
                         "on the current.\n", encoding="utf-8")
@@ -197,7 +200,7 @@ def test_documents_tab_says_what_was_added_and_refuses_copies_and_private_links(
         assert "Added otter-notes.txt" in status
         page.locator(".toast-body", has_text="Added otter-notes.txt").first.wait_for()
         assert in_view(page, "#qa-status li")
-        shot(page, "24-upload-toast")
+        shot(page, f"24-upload-toast-{size}")
         copy = tmp_path / "copy" / f"{ARTICLE_IDS[0]}-again.txt"
         copy.parent.mkdir()
         copy.write_bytes((app_server.corpus / f"{ARTICLE_IDS[0]}.txt").read_bytes())
