@@ -160,6 +160,11 @@ def test_the_question_box_is_named_and_counts_to_its_limit(browser, app_server, 
                                                         "Shorten the question to add more.")
         assert box.get_attribute("aria-describedby") == "qa-count"
         assert page.get_by_role("checkbox").count() >= 2
+        box.focus()
+        page.keyboard.press("Tab")  # to the Ask button, by keyboard: its focus ring shows
+        ring = page.evaluate("(() => { const s = getComputedStyle(document.activeElement); "
+                             "return [document.activeElement.id, s.outlineStyle, s.outlineWidth]; })()")
+        assert ring == ["qa-ask", "solid", "3px"], ring
 
 
 @pytest.mark.parametrize("size", SIZES)
