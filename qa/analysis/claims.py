@@ -13,7 +13,8 @@ Claim-matching systems (CheckThat! 2021-22) combine a semantic and a lexical sig
   common, or both name distinctive people, places or organisations but none in common, report
   different facts.
 - Sentences under ``MIN_CLAIM_WORDS`` words ("That's just how it works.") are not claims: they
-  match anything short and are left out of the verdict.
+  match anything short and are left out of the verdict; nor is a question ("Is that reality
+  getting through to Putin?"), which asserts nothing.
 - Reported for each pair but not part of the verdict: the **ratio margin** of bitext mining
   (Artetxe & Schwenk 2019: the cosine over the mean cosine of each side's ``MARGIN_K`` nearest
   neighbours) and **mutual best match**. On article A's labels the margin ranks the wrong way
@@ -57,6 +58,8 @@ MODEL_CANDIDATES = 2
 MODEL_MIN_COSINE = 0.45
 #: A sentence with fewer words is not a claim.
 MIN_CLAIM_WORDS = 5
+#: A sentence that ends in a question mark (closing quotes and brackets aside).
+_QUESTION = re.compile(r"\?[\s\"'”’)\]]*$")
 #: A name used by at least this share of the corpus's paragraphs is common ground, not evidence
 #: of a particular claim (in the two articles: Putin, Russia, Kremlin).
 COMMON_NAME_SHARE = 0.25
@@ -75,7 +78,8 @@ class Unit:
 
     @property
     def is_claim(self) -> bool:
-        return len(self.span.text.split()) >= MIN_CLAIM_WORDS
+        # a question asserts nothing ("Is that reality getting through to Putin?")
+        return len(self.span.text.split()) >= MIN_CLAIM_WORDS and not _QUESTION.search(self.span.text)
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,17 @@ def test_same_claim_travels_in_json_and_old_json_still_reads():
     assert d["same_claim"] == 0.9 and SentencePair.from_json(d).same_claim == 0.9
     d.pop("same_claim")  # an overview cached before the claim model
     assert SentencePair.from_json(d).same_claim is None
+
+
+@pytest.mark.parametrize("text, claim", [
+    ("Is that reality getting through to Putin?", False),
+    ("“Who could have predicted this?” he asked.", True),  # the sentence reports a question: a claim
+    ("He asked: “Who could have predicted this?”", False),
+    ("Putin promised victory in Red Square last week.", True),
+    ("All of this is happening.", True),
+    ("That is how it works.", True),
+    ("Too short to claim.", False),
+])
+def test_a_question_is_not_a_claim(text, claim):
+    unit = Unit(TextSpan("d", 1, 0, len(text), text), frozenset(), frozenset(), frozenset())
+    assert unit.is_claim is claim
