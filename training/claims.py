@@ -67,11 +67,22 @@ def dev_pairs(rows: list[dict]) -> list[Pair]:
                                       Pair(r["claim"]["sentence"], r["claim"]["different"], 0, "different"))]
 
 
-def training_pairs(squad, rows: list[dict], rng: random.Random) -> list[Pair]:
+def names_in(sentence: str) -> set[str]:
+    """The capitalised words of a sentence but its first (which is capitalised anyway)."""
+    return {m.group() for m in _NAME.finditer(sentence, 1) if len(m.group()) > 2}
+
+
+def training_pairs(squad, rows: list[dict], rng: random.Random, other_paragraphs: int = 0) -> list[Pair]:
+    """``other_paragraphs``: per row, that many sentences of other paragraphs of its article that
+    name someone or something the row's sentence names, as different claims (the same subject and
+    its names, another claim: what two articles on one war are full of; two sentences of one
+    encyclopedia article seldom state the same fact)."""
     paragraph = {}  # qid -> the sentences of its paragraph
+    article = {}  # doc_id -> (passage_id, sentence) of every paragraph
     for d in squad.documents:
         for b in d.passages:
             paragraph[b.passage_id] = [d.text[s:e] for s, e in b.sentences]
+            article.setdefault(d.doc_id, []).extend((b.passage_id, d.text[s:e]) for s, e in b.sentences)
     names = {d.doc_id: sorted({m.group() for m in _NAME.finditer(d.text)}) for d in squad.documents}
     doc_of = {b.passage_id: d.doc_id for d in squad.documents for b in d.passages}
     out: list[Pair] = []
@@ -96,6 +107,12 @@ def training_pairs(squad, rows: list[dict], rng: random.Random) -> list[Pair]:
             other = rng.choice(others)
             out += both_orders(sentence, other, 0, "same paragraph, other sentence")
             out += both_orders(same, other, 0, "same paragraph, other sentence")
+        if other_paragraphs:
+            named = names_in(sentence)
+            elsewhere = [t for pid, t in article[doc_of[passage]] if pid != passage
+                         and len(t.split()) >= MIN_WORDS and named & names_in(t)]
+            for t in rng.sample(elsewhere, min(other_paragraphs, len(elsewhere))):
+                out += both_orders(same, t, 0, "same article, other paragraph, a name in common")
     rng.shuffle(out)
     return out
 
@@ -148,6 +165,8 @@ def main(argv=None) -> int:
     ap.add_argument("--pos-weight", type=float, default=1.0,
                     help="loss weight of a same-claim pair (they are about a sixth of the pairs)")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--other-paragraphs", type=int, default=0,
+                    help="per row, sentences of other paragraphs of its article sharing a name, as different claims")
     ap.add_argument("--extra", nargs="*", default=sorted(map(str, reader_training.EXTRA_ROWS.glob("*.jsonl"))),
                     help="this project's rows files (default: training/data/*.jsonl)")
     ap.add_argument("--threads", type=int, default=2)
@@ -163,7 +182,7 @@ def main(argv=None) -> int:
     squad = load_squad(reader_training.SQUAD)
     rows, files = reader_training.load_rows([Path(f) for f in args.extra])
     rows_sha256 = {Path(f).name: file_sha256(f) for f in files}
-    pairs = training_pairs(squad, rows, random.Random(args.seed))
+    pairs = training_pairs(squad, rows, random.Random(args.seed), args.other_paragraphs)
     kinds: dict[str, int] = {}
     for p in pairs:
         kinds[p.kind] = kinds.get(p.kind, 0) + 1
@@ -180,7 +199,7 @@ def main(argv=None) -> int:
     dev = dev_pairs(list(read_jsonl(DEV_ROWS)))
     y = [p.label for p in dev]
     report = {"script": "python -m training.claims", "seed": args.seed, "steps": args.steps, "batch": args.batch,
-              "lr": args.lr, "pos_weight": args.pos_weight, "max_length": args.max_length,
+              "lr": args.lr, "pos_weight": args.pos_weight, "other_paragraphs": args.other_paragraphs, "max_length": args.max_length,
               "articles": "SQuAD v1.1 dev 1-38", "pairs": len(pairs),
               "pairs_by_kind": kinds, "rows_files": rows_sha256, "squad_sha256": file_sha256(reader_training.SQUAD),
               "train_seconds": round(seconds, 1), "threads": args.threads,
