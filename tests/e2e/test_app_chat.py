@@ -270,3 +270,51 @@ def test_the_overview_reads_on_a_phone(browser, app_server):
         assert all(t.bounding_box()["x"] >= left for t in heat.locator(".ytick text").all())
         shot(page, "26-plots-phone")
         assert not page.js_errors
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_compare_picks_its_own_documents(browser, app_server, size):
+    """The Compare tab's own boxes, the first two documents by default; a column per document picked."""
+    with opened(browser, app_server, size) as page:
+        page.get_by_role("tab", name="Compare").click()
+        boxes = page.locator("#qa-compare-docs input[type=checkbox]")
+        boxes.first.wait_for()
+        assert [boxes.nth(i).is_checked() for i in range(2)] == [True, True]
+        assert all(not boxes.nth(i).is_checked() for i in range(2, boxes.count()))
+        page.fill("#qa-topic textarea", "partial mobilisation")
+        page.click("#qa-compare")
+        page.wait_for_function("document.querySelectorAll('#qa-comparison .qa-column').length === 2")
+        page.locator("#qa-compare-docs label").first.click()  # A out: B alone
+        page.click("#qa-compare")
+        page.wait_for_function("document.querySelectorAll('#qa-comparison .qa-column').length === 1")
+        assert page.locator("#qa-comparison .qa-column-title").inner_text().startswith("Vladimir Putin")
+        shot(page, f"27-compare-picked-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_markdown_source_reads_rendered_with_its_span_marked(browser, app_server, tmp_path, size):
+    """A Markdown document opened from a citation shows bold and italics, not their asterisks, and the
+    cited sentence still marked."""
+    md = tmp_path / f"beekeeping-{size}.md"
+    md.write_text(f"# Beekeeping notes {size}\n\nIn winter the **honey bees** cluster around the *queen* and "
+                  "shiver their flight muscles to keep her at about 35 degrees.\n", encoding="utf-8")
+    with opened(browser, app_server, size) as page:
+        assert f"Added {md.name}" in upload(page, [md])
+        reply = ask(page, "How do honey bees keep their queen warm in winter?")
+        reply.locator(".qa-hit", has_text="shiver their flight muscles").first.locator("a.qa-cite").click()
+        body = page.locator("#qa-src-reader-body")
+        body.locator(".qa-focus").wait_for()
+        shot(page, f"28-markdown-source-{size}")
+        assert body.locator("strong", has_text="honey bees").count() == 1 and body.locator("em", has_text="queen").count() == 1
+        assert "**" not in body.inner_text() and body.locator("mark.qa-hl").count() >= 1
+        marked = " ".join(body.locator("mark.qa-hl").all_inner_texts())
+        assert "shiver their flight muscles" in marked
+        page.keyboard.press("Escape")
+        page.get_by_role("tab", name="Documents").click()
+        page.locator("#qa-pick input").click()
+        page.get_by_role("option", name=f"Beekeeping notes {size}").click()
+        page.locator("#qa-reader-body").wait_for()
+        page.on("dialog", lambda d: d.accept())
+        page.click("#qa-remove")
+        page.wait_for_function("[...document.querySelectorAll('#qa-status li')].some(li => li.innerText.includes('Removed'))",
+                               timeout=120_000)
