@@ -118,14 +118,23 @@ def kept_entry(question: str, doc_ids: list[str], top_k: int) -> dict:
     return {"q": question, "docs": list(doc_ids), "k": int(top_k)}
 
 
+#: (index version, its starting points): worked out once per version, not at every page load (the
+#: overview they come from is computed once and stored beside the version; reading it back is not free)
+_starters: tuple[str, list[str]] = ("", [])
+
+
 def starter_examples(eng) -> list[dict]:
     """The empty conversation's starting points as the Chatbot's examples (shown until a question
     is asked); none when the corpus gives none."""
-    try:
-        return [{"text": q} for q in starter_questions(eng)]
-    except (QAError, OSError) as exc:  # a convenience: the page works without them
-        log.warning("no starting points: %s", exc)
-        return []
+    global _starters
+    version = str(eng.version.folder)
+    if _starters[0] != version:
+        try:
+            _starters = (version, starter_questions(eng))
+        except (QAError, OSError) as exc:  # a convenience: the page works without them
+            log.warning("no starting points: %s", exc)
+            return []
+    return [{"text": q} for q in _starters[1]]
 
 
 def wire(tab: AskTab, holder: LazyEngine, demo: gr.Blocks, chosen: gr.State, turns: gr.State,

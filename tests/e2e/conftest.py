@@ -7,6 +7,7 @@ repo's own corpus/ and index/ are only read. One server serves the whole test se
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -176,10 +177,11 @@ def browser():
             b.close()
 
 
-@pytest.fixture
-def page(browser, app_server):
-    """A fresh page on the app, loaded and showing its documents."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+@contextlib.contextmanager
+def open_page(browser, app_server, viewport: dict):
+    """A fresh page (its own context and storage) on the app at ``viewport``, loaded and showing its
+    documents; ``page.js_errors`` collects the page's script errors, dialogs are accepted."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     errors: list[str] = []
@@ -192,3 +194,10 @@ def page(browser, app_server):
         yield pg
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    """A fresh page on the app, loaded and showing its documents."""
+    with open_page(browser, app_server, {"width": 1280, "height": 900}) as pg:
+        yield pg

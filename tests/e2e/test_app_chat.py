@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-from contextlib import contextmanager
 
 import pytest
 
-from .conftest import ARTICLE_IDS
+from .conftest import ARTICLE_IDS, open_page
 from .test_app_browser import ask, shot, upload
 
 SIZES = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -19,21 +18,9 @@ SIZES = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "hei
 BLOCKING = ("serious", "critical")
 
 
-@contextmanager
 def opened(browser, app_server, size: str):
     """A fresh page (its own storage) at one of SIZES, loaded and showing its documents."""
-    context = browser.new_context(viewport=SIZES[size], accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(app_server.url)
-    page.wait_for_selector("#qa-docs-selected input[type=checkbox]")
-    page.js_errors = errors
-    try:
-        yield page
-    finally:
-        context.close()
+    return open_page(browser, app_server, SIZES[size])
 
 
 def in_view(page, selector: str) -> bool:
@@ -222,7 +209,6 @@ def test_documents_tab_says_what_was_added_and_refuses_copies_and_private_links(
         page.locator("#qa-pick input").click()
         page.get_by_role("option", name="Otter notes").click()
         page.locator("#qa-reader-body").wait_for()
-        page.on("dialog", lambda d: d.accept())
         page.click("#qa-remove")
         page.wait_for_function("[...document.querySelectorAll('#qa-status li')].some(li => li.innerText.includes('Removed'))",
                                timeout=120_000)
@@ -314,7 +300,6 @@ def test_a_markdown_source_reads_rendered_with_its_span_marked(browser, app_serv
         page.locator("#qa-pick input").click()
         page.get_by_role("option", name=f"Beekeeping notes {size}").click()
         page.locator("#qa-reader-body").wait_for()
-        page.on("dialog", lambda d: d.accept())
         page.click("#qa-remove")
         page.wait_for_function("[...document.querySelectorAll('#qa-status li')].some(li => li.innerText.includes('Removed'))",
                                timeout=120_000)
