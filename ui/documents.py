@@ -124,9 +124,10 @@ def upload_status(results: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-def reader_for(eng: Engine, target: str, prefix: str = "qa") -> str:
-    """The reader opened at a citation's target (``qa.present.links``), its passage highlighted.
-    The target comes from the browser: anything but a document's valid span is refused."""
+def reader_for(eng: Engine, target: str, prefix: str = "qa") -> tuple[str, str]:
+    """(the document's id, the reader opened at a citation's target (``qa.present.links``), its
+    passage highlighted). The target comes from the browser: anything but a document's valid span
+    is refused."""
     try:
         doc_id, focus, highlight = parse_open_target(target or "")
     except ValueError:
@@ -139,7 +140,7 @@ def reader_for(eng: Engine, target: str, prefix: str = "qa") -> str:
     if focus is not None and not (0 <= focus[0] < focus[1] <= n):
         focus = None
     highlight = [(s, e) for s, e in highlight if 0 <= s < e <= n]
-    return reader_html(doc, focus, highlight, original=True, prefix=prefix)
+    return doc_id, reader_html(doc, focus, highlight, original=True, prefix=prefix)
 
 
 class Handlers:
@@ -151,12 +152,12 @@ class Handlers:
 
     def on_open(self, target):
         """A citation outside the conversation: the reader of this tab, which is brought forward."""
-        return reader_for(self.holder.get(), target), gr.Dropdown(value=parse_open_target(target)[0]), \
-            gr.Tabs(selected="documents")
+        doc_id, reader = reader_for(self.holder.get(), target)
+        return reader, gr.Dropdown(value=doc_id), gr.Tabs(selected="documents")
 
     def on_source(self, target):
         """A citation in the conversation: the source panel beside it (the chat stays in view)."""
-        return reader_for(self.holder.get(), target, prefix="qa-src")
+        return reader_for(self.holder.get(), target, prefix="qa-src")[1]
 
     def on_pick(self, doc_id):
         return reader_html(self.holder.get().document(doc_id), original=True) if doc_id else EMPTY_READER
