@@ -183,6 +183,51 @@ def mined_examples(squad, data: list[Example], encode) -> list[Example]:
     return out
 
 
+@dataclass(frozen=True)
+class Group:
+    """A question with the unit answering it first, then units of other paragraphs of its article
+    that a first stage ranks beside it: the reader is taught to put the first above the rest."""
+
+    question: str
+    units: tuple[str, ...]
+
+
+def ranked_groups(docs: dict, positives: list[Example], encode, size: int) -> list[Group]:
+    """For each positive, a :class:`Group` of ``size`` units: its own, then the units of other
+    paragraphs of its article nearest to the question in meaning (the bundled embedder, as the
+    dense first stage ranks) and in shared words (as BM25 does), one per paragraph, alternating.
+    Taught as a ranking (softmax over the group), not as "does not answer": session 11's trial of
+    the nearest unit as a plain negative taught the answer head to rank and cost it its verdict."""
+    import numpy as np
+
+    def unit_vectors(texts):
+        v = np.asarray(encode(texts), dtype=np.float32)
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+
+    positives = [x for x in positives if x.label == 1 and x.passage and x.doc in docs]
+    if not positives:
+        return []
+    cut = {d: [(b.passage_id, u) for b, us in units_of(doc) for u in us] for d, doc in docs.items()}
+    matrix = {d: unit_vectors([u.text for _, u in us]) for d, us in cut.items()}
+    questions = unit_vectors([x.question for x in positives])
+    out = []
+    for x, q in zip(positives, questions):
+        units = cut[x.doc]
+        by_meaning = [int(i) for i in np.argsort(-(matrix[x.doc] @ q))]
+        by_words = sorted(range(len(units)), key=lambda i: (-overlap(x.question, units[i][1].text), i))
+        seen, picked = {x.passage}, []
+        for i in (j for pair in zip(by_meaning, by_words) for j in pair):
+            if len(picked) == size - 1:
+                break
+            passage, unit = units[i]
+            if passage not in seen:
+                seen.add(passage)
+                picked.append(unit.text)
+        if len(picked) == size - 1:
+            out.append(Group(x.question, (x.unit, *picked)))
+    return out
+
+
 def examples(squad, rows: list[dict], originals: int, rng: random.Random) -> list[Example]:
     docs = [squad.documents[i - 1] for i in TRAIN_ARTICLES]
     cut = {d.doc_id: units_of(d) for d in docs}
@@ -312,7 +357,28 @@ def held_out_auroc(model, tok, held: list[Example], max_length: int) -> float:
     return float(roc_auc_score([x.label for x in held], logits))
 
 
-def train(model, tok, data: list[Example], args, out: Path, held: list[Example]) -> float:
+def group_logits(model, tok, groups: list[Group], max_length: int):
+    """The answer logits of each group's units, one row per group."""
+    flat = [Example(g.question, u, 0) for g in groups for u in g.units]
+    enc, _, _ = encode(tok, flat, max_length)
+    return model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])[0].view(len(groups), -1)
+
+
+def held_out_ranking(model, tok, held: list[Group], max_length: int) -> float:
+    """Share of held-out groups whose answering unit the reader puts first."""
+    import torch
+
+    model.eval()
+    top = []
+    with torch.no_grad():
+        for i in range(0, len(held), 8):
+            top += (group_logits(model, tok, held[i:i + 8], max_length).argmax(1) == 0).tolist()
+    model.train()
+    return sum(top) / max(1, len(top))
+
+
+def train(model, tok, data: list[Example], args, out: Path, held: list[Example],
+          groups: list[Group] = (), held_groups: list[Group] = ()) -> float:
     import torch
     from transformers import get_linear_schedule_with_warmup
 
@@ -325,6 +391,9 @@ def train(model, tok, data: list[Example], args, out: Path, held: list[Example])
     rng = random.Random(args.seed)
     while len(order) < args.steps * args.batch:
         order += rng.sample(range(len(data)), len(data))
+    group_order = []
+    while groups and len(group_order) < args.steps * args.group_batch:
+        group_order += rng.sample(range(len(groups)), len(groups))
     step, spent = 0, 0.0
     ckpt = out / "checkpoint.pt"
     if args.resume and ckpt.exists():
@@ -346,6 +415,11 @@ def train(model, tok, data: list[Example], args, out: Path, held: list[Example])
         if (st >= 0).any():  # always: negatives aim at [CLS]
             ce = torch.nn.functional.cross_entropy
             loss = loss + args.span_weight * (ce(start, st, ignore_index=-100) + ce(end, en, ignore_index=-100))
+        if groups:  # the answering unit above the units a first stage puts beside it
+            taken = [groups[i] for i in group_order[step * args.group_batch:(step + 1) * args.group_batch]]
+            logits = group_logits(model, tok, taken, args.max_length)
+            target = torch.zeros(len(taken), dtype=torch.long)
+            loss = loss + args.rank_weight * torch.nn.functional.cross_entropy(logits, target)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -355,7 +429,10 @@ def train(model, tok, data: list[Example], args, out: Path, held: list[Example])
         if step % 25 == 0 or step == args.steps:
             print(f"step {step}/{args.steps}: loss {loss.item():.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
         if step % args.eval_every == 0 or step == args.steps:
-            print(f"step {step}: held-out AUROC {held_out_auroc(model, tok, held, args.max_length):.3f}", flush=True)
+            ranking = (f", first of its group {held_out_ranking(model, tok, held_groups, args.max_length):.3f}"
+                       if held_groups else "")
+            print(f"step {step}: held-out AUROC {held_out_auroc(model, tok, held, args.max_length):.3f}{ranking}",
+                  flush=True)
         if step % args.save_every == 0 or step == args.steps:
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                         "step": step, "seconds": time.perf_counter() - t0, "torch_rng": torch.get_rng_state()},
@@ -388,9 +465,16 @@ def export(model, tok, out: Path) -> None:
 
 
 def _init_report(checkpoint: Path) -> dict:
-    """What an ``--init`` checkpoint was: its run's report (beside it) and its sha256."""
+    """What an ``--init`` checkpoint was: its run's report (beside it; for a shipped ONNX file, the
+    ``trained`` part of reader.json) and its sha256."""
     beside = checkpoint.parent / "report.json"
-    earlier = json.loads(beside.read_text(encoding="utf-8")) if beside.is_file() else {}
+    shipped = checkpoint.parent / "reader.json"
+    if beside.is_file():
+        earlier = json.loads(beside.read_text(encoding="utf-8"))
+    elif checkpoint.suffix == ".onnx" and shipped.is_file():
+        earlier = json.loads(shipped.read_text(encoding="utf-8")).get("trained", {})
+    else:
+        earlier = {}
     return {"checkpoint_sha256": file_sha256(checkpoint),
             **{k: earlier.get(k) for k in ("script", "seed", "steps", "batch", "lr", "swaps", "mined", "init", "train_seconds")}}
 
@@ -428,6 +512,11 @@ def main(argv=None) -> int:
                     help="share of positive questions also asked with a number or a name swapped, as negatives")
     ap.add_argument("--mined", action="store_true",
                     help="also the unit of another paragraph nearest in meaning to each positive question, as a negative")
+    ap.add_argument("--groups", type=int, default=0,
+                    help="units per ranking group (0: none): each positive's unit against those of other paragraphs "
+                         "of its article nearest in meaning and in words, taught as a ranking")
+    ap.add_argument("--group-batch", type=int, default=4, help="ranking groups per step, beside --batch examples")
+    ap.add_argument("--rank-weight", type=float, default=1.0, help="weight of the ranking loss")
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=100, help="steps between held-out AUROC reports")
     ap.add_argument("--held-out", type=int, default=400, help="examples kept out of training for that report")
@@ -461,6 +550,19 @@ def main(argv=None) -> int:
         data += mined_examples(squad, data, embedder.encode)
         embedder.flush()
         random.Random(args.seed + 2).shuffle(data)
+    groups, held_groups = [], []
+    if args.groups:  # from the same split: a held-out positive's group is held out too
+        from qa.config import Settings
+        from qa.eval.cache import CachedEmbedder
+        from qa.models.encoders import embedder_for
+
+        settings = Settings()
+        embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir)
+        docs = {squad.documents[i - 1].doc_id: squad.documents[i - 1] for i in TRAIN_ARTICLES}
+        groups = ranked_groups(docs, data, embedder.encode, args.groups)
+        held_groups = ranked_groups(docs, held, embedder.encode, args.groups)
+        embedder.flush()
+        print(f"{len(groups)} ranking groups of {args.groups} units ({len(held_groups)} held out)", flush=True)
     kinds: dict[str, int] = {}
     for x in data:
         kinds[x.kind] = kinds.get(x.kind, 0) + 1
@@ -468,13 +570,18 @@ def main(argv=None) -> int:
     folder = bundled_model_dir()
     tok = AutoTokenizer.from_pretrained(str(folder))
     model = Reader(folder, args.pool)
-    if args.init:  # go on from an earlier run's weights, with a fresh optimiser and schedule
+    if args.init and args.init.endswith(".onnx"):  # a shipped model whose checkpoint was not kept
+        from training.onnx_weights import load_into
+
+        load_into(model, Path(args.init))
+    elif args.init:  # go on from an earlier run's weights, with a fresh optimiser and schedule
         model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
-    seconds = train(model, tok, data, args, out, held)
+    seconds = train(model, tok, data, args, out, held, groups, held_groups)
     export(model, tok, out)
     report = {"script": "python -m training.reader", "seed": args.seed, "steps": args.steps, "batch": args.batch,
               "lr": args.lr, "head_lr": args.head_lr, "pool": args.pool, "max_length": args.max_length, "originals": args.originals,
-              "swaps": args.swaps, "mined": args.mined, "init": args.init and _init_report(Path(args.init)),
+              "swaps": args.swaps, "mined": args.mined, "groups": args.groups and {
+                  "size": args.groups, "count": len(groups), "per_step": args.group_batch, "weight": args.rank_weight}, "init": args.init and _init_report(Path(args.init)),
               "articles": "SQuAD v1.1 dev 1-38", "examples": len(data), "examples_by_kind": kinds,
               "rows_files": rows_sha256, "squad_sha256": file_sha256(SQUAD),
               "train_seconds": round(seconds, 1), "threads": args.threads,
