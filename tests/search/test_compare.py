@@ -69,3 +69,29 @@ def test_an_unknown_id_names_the_closest_known_ids_not_all_of_them():
     with pytest.raises(BadInput) as info:
         table.document("x" * 5000)
     assert "... (5,000 characters)" in str(info.value) and len(str(info.value)) < 500
+
+
+def with_reader(searcher: Searcher, word: str) -> Searcher:
+    """The same index with a stand-in reader that judges a unit to answer when it holds ``word``."""
+    from qa.models.reader import ReaderMeta
+    from qa.search.reading import ReadStage
+    from tests.search.test_reading import WordReader
+
+    meta = ReaderMeta("m", "x", "t", 160, threshold=0.5, depth=5, retrieval_weight=0.1, trained={}, topic_threshold=-1.0)
+    return Searcher(searcher.table, searcher.vectors, searcher.lexical, searcher.embedder,
+                    reader=ReadStage(WordReader(word), meta))
+
+
+def test_a_question_is_covered_only_where_a_passage_answers_it(searcher):
+    # both zebra passages are on the subject; only the one the reader judges to answer counts
+    assert compare(searcher, "Where do zebra herds go?").documents[0].covered  # the evidence test: on topic
+    reading = with_reader(searcher, "water")
+    zoo, sea = compare(reading, "Where do zebra herds go?").documents
+    assert zoo.covered and not sea.covered and "water" in zoo.passages[0].text
+    zoo, sea = compare(with_reader(searcher, "nowhere"), "Where do zebra herds go?").documents
+    assert not zoo.covered and not sea.covered and zoo.passages  # its passages still shown, not covered
+
+
+def test_a_subject_is_judged_by_the_evidence_test_even_with_a_reader(searcher):
+    zoo, sea = compare(with_reader(searcher, "nowhere"), "zebra stripes").documents
+    assert zoo.covered and not sea.covered
