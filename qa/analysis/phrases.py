@@ -12,7 +12,13 @@
    a topic whose paragraphs keep saying "conscription". A term found in over two thirds of the
    topics (corpus-wide: "Putin", "war") weighs nothing, so a phrase made only of generic words
    ("recent days", "Mr Putin") is never a label.
-3. Choice: maximal marginal relevance over the top candidates, with each phrase's vector the mean
+3. A label names what the topic is about, not who speaks in it: a phrase that names an actor (a
+   person's name, an all-proper-noun organisation such as "Washington Post", or a role headed by
+   a noun like "commander", "official", "minister") names a topic only when it has no other
+   phrase; one found only inside quotation marks, where a speaker's words ("personal care,
+   helmets") may lose their sense once cut out, weighs half (a quote can still name its topic:
+   "mass mobilisation").
+4. Choice: maximal marginal relevance over the top candidates, with each phrase's vector the mean
    of the stored vectors of the sentences it occurs in (no model call): relevance = the phrase's
    weight and its cosine to the topic's mean passage vector, averaged; redundancy = its highest
    cosine to a phrase already chosen. A phrase sharing a search term with a chosen one is skipped
@@ -21,6 +27,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -48,8 +55,20 @@ _TRIM_LEAD_POS = _TRIM_POS | {"ADV", "INTJ"}
 VAGUE_HEADS = frozenset(
     "day days week weeks month months year years time times period moment lot lots thing things way ways "
     "bit part kind sort number case fact point end start beginning today".split())
-#: Noun chunks need the tagger, its attribute ruler and the parser, not the recogniser.
-PHRASES_DISABLE = ["ner"]
+#: Noun chunks need the tagger, its attribute ruler and the parser; the recogniser marks people's
+#: names (inside ``names.parse_once``, as the overview parses, the ledger's parse serves both).
+PHRASES_DISABLE: list[str] = []
+#: What a phrase found only inside quotation marks weighs beside one of the writer's own.
+QUOTED_WEIGHT = 0.5
+#: Heads that make a phrase a role, someone who acts or speaks in the topic rather than its subject.
+ROLE_HEADS = frozenset(
+    "chief chiefs minister ministers president presidents commander commanders official officials spokesman "
+    "spokeswoman spokesperson analyst analysts director directors secretary adviser advisers advisor advisors "
+    "officer officers politician politicians leader leaders expert experts journalist journalists correspondent "
+    "aide aides deputy deputies ambassador general generals governor mayor chairman head heads insider insiders "
+    "source sources editor reporter reporters researcher researchers professor member members parliamentarian "
+    "parliamentarians lawmaker lawmakers participant participants propagandist propagandists".split())
+_QUOTED = re.compile(r'“[^”]*(?:”|$)|"[^"\n]*(?:"|$)')
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,8 @@ class Occurrence:
     key: tuple[str, ...]  # its search terms, sorted: the phrase it belongs to
     row: int  # passage row in the table
     sentence: int  # index into table.sentence_vecs (-1: the passage has no sentence spans)
+    actor: bool = False  # a person's or an outlet's name, or a role ("battalion commander")
+    quoted: bool = False  # inside quotation marks
 
 
 def _trimmed(chunk) -> tuple[int, int] | None:
@@ -95,19 +116,32 @@ def occurrences(table: PassageTable) -> list[Occurrence]:
         p = table.passages[r]
         text = table.by_id[p.doc_id].text
         first = int(table.first_sentence[r]) if p.sentences else -1
+        quotes = [(m.start(), m.end()) for m in _QUOTED.finditer(p.text)]
         for chunk in doc.noun_chunks:
             cut = _trimmed(chunk)
             if cut is None:
                 continue
+            words = chunk[cut[0]:cut[1]]
             s = p.start + chunk[cut[0]].idx
             e = p.start + chunk[cut[1] - 1].idx + len(chunk[cut[1] - 1].text)
             key = tuple(sorted(set(tokenize(text[s:e]))))
             if len(key) < MIN_WORDS:
                 continue
             k = next((n for n, (ss, se) in enumerate(p.sentences) if ss <= s < se), 0)
+            quoted = any(a <= chunk[cut[0]].idx < b for a, b in quotes)
             out.append(Occurrence(TextSpan(p.doc_id, p.paragraph, s, e, text[s:e]), key, r,
-                                  first + k if first >= 0 else -1))
+                                  first + k if first >= 0 else -1, _names_actor(words), quoted))
     return out
+
+
+def _names_actor(words) -> bool:
+    """The phrase (spaCy tokens) names a person (by the recogniser, where it ran), an organisation
+    written all in proper nouns, or a role."""
+    if words[-1].ent_type_ == "PERSON":  # "Anton Barbashin", "propagandist Vladimir Solovyov"
+        return True
+    if all(t.pos_ == "PROPN" for t in words) and all(t.ent_type_ in ("ORG", "PERSON") for t in words):
+        return True
+    return words[-1].lower_ in ROLE_HEADS
 
 
 def topic_phrases(table: PassageTable, members: list[np.ndarray], weights: list, common_terms: set[str],
@@ -125,11 +159,14 @@ def topic_phrases(table: PassageTable, members: list[np.ndarray], weights: list,
         found = [o for o in occ if topic_of_row.get(o.row) == t]
         tw = weights[t].weight
         strongest = max((w for s, w in tw.items() if s not in common_terms), default=0.0) or 1.0
-        score = {}
+        score, side = {}, set()
         for key in {o.key for o in found}:
             terms = [0.0 if s in common_terms else tw.get(s, 0.0) / strongest for s in key]
             if any(terms):
-                score[key] = sum(terms) / len(terms)
+                these = [o for o in found if o.key == key]
+                score[key] = sum(terms) / len(terms) * (QUOTED_WEIGHT if all(o.quoted for o in these) else 1.0)
+                if all(o.actor for o in these):
+                    side.add(key)
         ranked = sorted(score, key=lambda k: (-score[k], k))[:N_CANDIDATES]
         if not ranked:
             out.append(())
@@ -138,7 +175,8 @@ def topic_phrases(table: PassageTable, members: list[np.ndarray], weights: list,
         centroid = centroid / (np.linalg.norm(centroid) or 1.0)
         vecs = {k: _phrase_vector(table, [o for o in found if o.key == k]) for k in ranked}
         relevance = {k: 0.5 * score[k] + 0.5 * float(vecs[k] @ centroid) for k in ranked}
-        chosen = _mmr(ranked, relevance, vecs, n)
+        subjects = [k for k in ranked if k not in side]
+        chosen = _mmr(subjects or ranked, relevance, vecs, n)
         out.append(tuple(_surface(found, k) for k in chosen))
     return out
 

@@ -155,6 +155,10 @@ def test_topics_are_named_by_key_phrases_of_the_text(real_engine):
     labels = [t.label for t in tm.topics]
     assert any("Kharkiv" in x for x in labels) and any("mobilisation" in x for x in labels)
     assert any("inner circle" in x for x in labels)  # "Putin's inner circle" without its owner
+    # a label names what a topic is about, not who speaks in it (issue 21): no person, outlet or role
+    for actor in ("Anton Barbashin", "Washington Post", "Russian president", "deputy chief", "defence minister",
+                  "battalion commander", "Vladimir Solovyov"):
+        assert not any(actor in x for x in labels), (actor, labels)
 
 
 def test_topics_fall_back_to_words_without_the_parser(fake_engine, monkeypatch):
