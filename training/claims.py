@@ -16,7 +16,12 @@ scored for the report), each pair in both orders:
 - made by rule, SQuAD 2.0 style: the restatement with a number or a name of the sentence swapped
   (``training.reader``'s swaps) against the sentence;
 - same subject, other claim: the sentence (and its restatement) against another sentence of its
-  paragraph.
+  paragraph;
+- news rows (training/data/news/*.jsonl, ``--news``): one story as two outlets write it, outlet
+  1's sentence against outlet 2's wording of the same claim, and both against outlet 2's other
+  sentences on the story (every sixth story held out and scored in the report).
+
+``--init DIR`` goes on from an earlier run's saved model (DIR/torch) with a fresh schedule.
 
 No label is invented: a question turned statement is not a claim pair, so SQuAD's questions are
 not used. Output in ``--out`` (not in git): ``model.onnx``, ``model.int8.onnx``,
@@ -117,6 +122,33 @@ def training_pairs(squad, rows: list[dict], rng: random.Random, other_paragraphs
     return out
 
 
+NEWS = reader_training.EXTRA_ROWS / "news"
+#: Every NEWS_HELD_EVERY-th story of the news rows is kept out of training and scored in the report.
+NEWS_HELD_EVERY = 6
+
+
+def news_pairs(rows: list[dict]) -> list[Pair]:
+    """Pairs from this project's news rows (training/data/news/*.jsonl): one story as two outlets
+    write it. Same claim: outlet 1's sentence and outlet 2's wording of it; different claims: each
+    against outlet 2's other sentences on the story (its names and subject, another claim), the
+    kind the SQuAD triples lack: there a different claim is one fact changed in nearly the same
+    words, here it is worded apart like the same claim is."""
+    out: list[Pair] = []
+    for r in rows:
+        out += both_orders(r["sentence"], r["same"], 1, "news: same claim, two outlets")
+        for other in r["related"]:
+            out += both_orders(r["sentence"], other, 0, "news: same story, other claim")
+            out += both_orders(r["same"], other, 0, "news: same story, other claim")
+    return out
+
+
+def load_news(files: list[Path]) -> tuple[list[dict], list[dict]]:
+    """(training rows, held-out rows) of the news files, the held-out every NEWS_HELD_EVERY-th."""
+    rows = [r for f in files for r in read_jsonl(f)]
+    held = [r for i, r in enumerate(rows) if i % NEWS_HELD_EVERY == NEWS_HELD_EVERY - 1]
+    return [r for i, r in enumerate(rows) if i % NEWS_HELD_EVERY != NEWS_HELD_EVERY - 1], held
+
+
 def scores_of(path: Path, tokenizer: Path, pairs: list[Pair], max_length: int) -> np.ndarray:
     from training.cross_encoder import onnx_scores
 
@@ -169,6 +201,10 @@ def main(argv=None) -> int:
                     help="per row, sentences of other paragraphs of its article sharing a name, as different claims")
     ap.add_argument("--extra", nargs="*", default=sorted(map(str, reader_training.EXTRA_ROWS.glob("*.jsonl"))),
                     help="this project's rows files (default: training/data/*.jsonl)")
+    ap.add_argument("--news", nargs="*", default=sorted(map(str, NEWS.glob("*.jsonl"))),
+                    help="this project's news rows: one story as two outlets write it (default: training/data/news/*.jsonl)")
+    ap.add_argument("--news-repeat", type=int, default=1, help="times each news pair is put in the training pairs")
+    ap.add_argument("--init", help="an earlier run's folder: go on from its saved model (DIR/torch) instead of the bundled weights")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=str(PROJECT_ROOT / "build" / "claims"))
     ap.add_argument("--ship", metavar="DIR", help="ship this run's model (no training): threshold chosen on dev")
@@ -183,13 +219,19 @@ def main(argv=None) -> int:
     rows, files = reader_training.load_rows([Path(f) for f in args.extra])
     rows_sha256 = {Path(f).name: file_sha256(f) for f in files}
     pairs = training_pairs(squad, rows, random.Random(args.seed), args.other_paragraphs)
+    news, news_held = load_news([Path(f) for f in args.news])
+    if news:
+        rows_sha256.update({Path(f).name: file_sha256(f) for f in args.news})
+        pairs += news_pairs(news) * args.news_repeat
+        random.Random(args.seed + 1).shuffle(pairs)
     kinds: dict[str, int] = {}
     for p in pairs:
         kinds[p.kind] = kinds.get(p.kind, 0) + 1
     print(f"{len(pairs)} pairs: {json.dumps(kinds)}", flush=True)
     t0 = time.perf_counter()
-    model, tok = train(bundled_model_dir(), [(p.a, p.b, p.label) for p in pairs], args.steps, args.batch,
-                       args.max_length, args.seed, args.lr, args.pos_weight)
+    start = Path(args.init) / "torch" if args.init else bundled_model_dir()
+    model, tok = train(start, [(p.a, p.b, p.label) for p in pairs], args.steps, args.batch,
+                       args.max_length, args.seed, args.lr, args.pos_weight, tokenizer_folder=bundled_model_dir())
     seconds = time.perf_counter() - t0
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
@@ -198,8 +240,11 @@ def main(argv=None) -> int:
     model.save_pretrained(str(out / "torch"))  # a later pass can start from it
     dev = dev_pairs(list(read_jsonl(DEV_ROWS)))
     y = [p.label for p in dev]
+    held_pairs = news_pairs(news_held)[::2]  # one order of each
     report = {"script": "python -m training.claims", "seed": args.seed, "steps": args.steps, "batch": args.batch,
               "lr": args.lr, "pos_weight": args.pos_weight, "other_paragraphs": args.other_paragraphs, "max_length": args.max_length,
+              "news": {"rows": len(news), "held_out": len(news_held), "repeat": args.news_repeat},
+              "init": args.init and json.loads((Path(args.init) / "report.json").read_text(encoding="utf-8")),
               "articles": "SQuAD v1.1 dev 1-38", "pairs": len(pairs),
               "pairs_by_kind": kinds, "rows_files": rows_sha256, "squad_sha256": file_sha256(reader_training.SQUAD),
               "train_seconds": round(seconds, 1), "threads": args.threads,
@@ -207,6 +252,9 @@ def main(argv=None) -> int:
     for name in ("model.onnx", "model.int8.onnx"):
         s = scores_of(out / name, out / "tokenizer.json", dev, args.max_length)
         report[f"dev_auroc_{name}"] = round(float(roc_auc_score(y, s)), 4)
+        if held_pairs:
+            s = scores_of(out / name, out / "tokenizer.json", held_pairs, args.max_length)
+            report[f"news_held_out_auroc_{name}"] = round(float(roc_auc_score([p.label for p in held_pairs], s)), 4)
         report[f"bytes_{name}"] = (out / name).stat().st_size
         report[f"sha256_{name}"] = file_sha256(out / name)
     (out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")

@@ -59,12 +59,14 @@ def pairs_from(evalset, rng: random.Random, near: int) -> list[tuple[str, str, i
 
 
 def train(model_folder: Path, pairs, steps: int, batch: int, max_length: int, seed: int, lr: float = 5e-5,
-          pos_weight: float = 1.0):
+          pos_weight: float = 1.0, tokenizer_folder: Path | None = None):
+    """``model_folder``: the bundled weights, or an earlier run's saved model (a further pass; its
+    tokenizer is then ``tokenizer_folder``'s, the bundled one)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
     torch.manual_seed(seed)
-    tok = AutoTokenizer.from_pretrained(str(model_folder))
+    tok = AutoTokenizer.from_pretrained(str(tokenizer_folder or model_folder))
     model = AutoModelForSequenceClassification.from_pretrained(str(model_folder), num_labels=1)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = get_linear_schedule_with_warmup(opt, max(1, steps // 10), steps)
