@@ -132,9 +132,16 @@ def news_pairs(rows: list[dict]) -> list[Pair]:
     write it. Same claim: outlet 1's sentence and outlet 2's wording of it; different claims: each
     against outlet 2's other sentences on the story (its names and subject, another claim), the
     kind the SQuAD triples lack: there a different claim is one fact changed in nearly the same
-    words, here it is worded apart like the same claim is."""
+    words, here it is worded apart like the same claim is. A row with ``vague`` sentences
+    (rhetorical, generic, meaning only in context: "All of this is happening.") pairs each with
+    the story's ``specific`` sentences and with the other vague ones, all different claims."""
     out: list[Pair] = []
     for r in rows:
+        if "vague" in r:  # a vague sentence states no claim another can share
+            for i, v in enumerate(r["vague"]):
+                for other in [*r["specific"], *r["vague"][i + 1:]]:
+                    out += both_orders(v, other, 0, "news: vague sentence, same story")
+            continue
         out += both_orders(r["sentence"], r["same"], 1, "news: same claim, two outlets")
         for other in r["related"]:
             out += both_orders(r["sentence"], other, 0, "news: same story, other claim")

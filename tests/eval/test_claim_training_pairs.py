@@ -32,3 +32,13 @@ def test_news_rows_give_one_same_pair_and_other_claims_of_the_story(tmp_path):
     f.write_text("".join(json.dumps({**row, "story": str(i)}) + "\n" for i in range(12)), encoding="utf-8")
     train, held = load_news([f])
     assert len(held) == 12 // NEWS_HELD_EVERY and not {r["story"] for r in train} & {r["story"] for r in held}
+
+
+def test_vague_rows_are_different_claims_from_everything_on_their_story():
+    from training.claims import news_pairs
+
+    row = {"story": "s", "domain": "d", "vague": ["Nobody knows where it ends.", "This is only the start.", "It is a sad day."],
+           "specific": ["The council cut the budget by 5%.", "Mayor Diaz resigned on Monday."]}
+    pairs = news_pairs([row])
+    # each vague sentence against the two specific ones and the vague ones after it, both orders
+    assert len(pairs) == 2 * (3 * 2 + 3) and not any(p.label for p in pairs)
