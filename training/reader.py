@@ -490,14 +490,7 @@ def load_rows(extra: list[Path]) -> tuple[list[dict], list[str]]:
     return rows, [str(f) for f in files]
 
 
-def main(argv=None) -> int:
-    go_offline()
-    import torch
-    from transformers import AutoTokenizer
-
-    from qa.eval.datasets import load_squad
-    from qa.models.bundled import bundled_model_dir
-
+def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=1300)
     ap.add_argument("--batch", type=int, default=16)
@@ -526,7 +519,68 @@ def main(argv=None) -> int:
     ap.add_argument("--init", help="start from this checkpoint.pt of an earlier run (a second pass) instead of the bundled weights")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=str(PROJECT_ROOT / "build" / "reader"))
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def bundled_embedder():
+    """The bundled embedder with its on-disk cache (the negatives and groups nearest in meaning)."""
+    from qa.config import Settings
+    from qa.eval.cache import CachedEmbedder
+    from qa.models.encoders import embedder_for
+
+    settings = Settings()
+    return CachedEmbedder(embedder_for(settings), settings.cache_dir)
+
+
+def added_examples(squad, data: list[Example], held: list[Example], args) -> tuple[list, list, list]:
+    """(examples with those made after the held-out cut, ranking groups, held-out groups). Made
+    after the cut, each with an rng of its own: the held-out examples stay those of a run without."""
+    if args.swaps:
+        rng = random.Random(args.seed + 1)
+        data = data + swap_examples(squad, data, args.swaps, rng)
+        rng.shuffle(data)
+    if args.mined:
+        embedder = bundled_embedder()
+        data = data + mined_examples(squad, data, embedder.encode)
+        embedder.flush()
+        random.Random(args.seed + 2).shuffle(data)
+    groups, held_groups = [], []
+    if args.groups:  # from the same split: a held-out positive's group is held out too
+        embedder = bundled_embedder()
+        docs = {squad.documents[i - 1].doc_id: squad.documents[i - 1] for i in TRAIN_ARTICLES}
+        groups = ranked_groups(docs, data, embedder.encode, args.groups)
+        held_groups = ranked_groups(docs, held, embedder.encode, args.groups)
+        embedder.flush()
+        print(f"{len(groups)} ranking groups of {args.groups} units ({len(held_groups)} held out)", flush=True)
+    return data, groups, held_groups
+
+
+def starting_model(args):
+    """The reader to train: the bundled weights, or an earlier run's (``--init``: its checkpoint.pt,
+    or a shipped int8 ONNX file whose checkpoint was not kept), with a fresh optimiser and schedule."""
+    import torch
+
+    from qa.models.bundled import bundled_model_dir
+
+    model = Reader(bundled_model_dir(), args.pool)
+    if args.init and args.init.endswith(".onnx"):
+        from training.onnx_weights import load_into
+
+        load_into(model, Path(args.init))
+    elif args.init:
+        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
+    return model
+
+
+def main(argv=None) -> int:
+    go_offline()
+    import torch
+    from transformers import AutoTokenizer
+
+    from qa.eval.datasets import load_squad
+    from qa.models.bundled import bundled_model_dir
+
+    args = parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     out = Path(args.out)
@@ -536,46 +590,13 @@ def main(argv=None) -> int:
     rows_sha256 = {Path(f).name: file_sha256(f) for f in files}  # now: the files may change while it trains
     data = examples(squad, rows, args.originals, random.Random(args.seed))
     held, data = data[:args.held_out], data[args.held_out:]
-    if args.swaps:  # after the held-out cut, with an rng of their own: the held-out examples stay those of a run without
-        rng = random.Random(args.seed + 1)
-        data += swap_examples(squad, data, args.swaps, rng)
-        rng.shuffle(data)
-    if args.mined:  # likewise after the cut, so the held-out examples stay those of a run without
-        from qa.config import Settings
-        from qa.eval.cache import CachedEmbedder
-        from qa.models.encoders import embedder_for
-
-        settings = Settings()
-        embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir)
-        data += mined_examples(squad, data, embedder.encode)
-        embedder.flush()
-        random.Random(args.seed + 2).shuffle(data)
-    groups, held_groups = [], []
-    if args.groups:  # from the same split: a held-out positive's group is held out too
-        from qa.config import Settings
-        from qa.eval.cache import CachedEmbedder
-        from qa.models.encoders import embedder_for
-
-        settings = Settings()
-        embedder = CachedEmbedder(embedder_for(settings), settings.cache_dir)
-        docs = {squad.documents[i - 1].doc_id: squad.documents[i - 1] for i in TRAIN_ARTICLES}
-        groups = ranked_groups(docs, data, embedder.encode, args.groups)
-        held_groups = ranked_groups(docs, held, embedder.encode, args.groups)
-        embedder.flush()
-        print(f"{len(groups)} ranking groups of {args.groups} units ({len(held_groups)} held out)", flush=True)
+    data, groups, held_groups = added_examples(squad, data, held, args)
     kinds: dict[str, int] = {}
     for x in data:
         kinds[x.kind] = kinds.get(x.kind, 0) + 1
     print(f"{len(data)} examples: {json.dumps(kinds)}", flush=True)
-    folder = bundled_model_dir()
-    tok = AutoTokenizer.from_pretrained(str(folder))
-    model = Reader(folder, args.pool)
-    if args.init and args.init.endswith(".onnx"):  # a shipped model whose checkpoint was not kept
-        from training.onnx_weights import load_into
-
-        load_into(model, Path(args.init))
-    elif args.init:  # go on from an earlier run's weights, with a fresh optimiser and schedule
-        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
+    tok = AutoTokenizer.from_pretrained(str(bundled_model_dir()))
+    model = starting_model(args)
     seconds = train(model, tok, data, args, out, held, groups, held_groups)
     export(model, tok, out)
     report = {"script": "python -m training.reader", "seed": args.seed, "steps": args.steps, "batch": args.batch,
@@ -591,6 +612,7 @@ def main(argv=None) -> int:
     (out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(json.dumps(report, indent=1))
     return 0
+
 
 
 if __name__ == "__main__":
