@@ -157,13 +157,15 @@ def topic_phrases(table: PassageTable, members: list[np.ndarray], weights: list,
     out = []
     for t, rows in enumerate(members):
         found = [o for o in occ if topic_of_row.get(o.row) == t]
+        by_key: dict[tuple[str, ...], list[Occurrence]] = {}
+        for o in found:
+            by_key.setdefault(o.key, []).append(o)
         tw = weights[t].weight
         strongest = max((w for s, w in tw.items() if s not in common_terms), default=0.0) or 1.0
         score, side = {}, set()
-        for key in {o.key for o in found}:
+        for key, these in by_key.items():
             terms = [0.0 if s in common_terms else tw.get(s, 0.0) / strongest for s in key]
             if any(terms):
-                these = [o for o in found if o.key == key]
                 score[key] = sum(terms) / len(terms) * (QUOTED_WEIGHT if all(o.quoted for o in these) else 1.0)
                 if all(o.actor for o in these):
                     side.add(key)
@@ -173,11 +175,11 @@ def topic_phrases(table: PassageTable, members: list[np.ndarray], weights: list,
             continue
         centroid = table.passage_vecs[rows].mean(axis=0)
         centroid = centroid / (np.linalg.norm(centroid) or 1.0)
-        vecs = {k: _phrase_vector(table, [o for o in found if o.key == k]) for k in ranked}
+        vecs = {k: _phrase_vector(table, by_key[k]) for k in ranked}
         relevance = {k: 0.5 * score[k] + 0.5 * float(vecs[k] @ centroid) for k in ranked}
         subjects = [k for k in ranked if k not in side]
         chosen = _mmr(subjects or ranked, relevance, vecs, n)
-        out.append(tuple(_surface(found, k) for k in chosen))
+        out.append(tuple(_surface(by_key[k]) for k in chosen))
     return out
 
 
@@ -204,8 +206,7 @@ def _phrase_vector(table: PassageTable, found: list[Occurrence]) -> np.ndarray:
     return v / (np.linalg.norm(v) or 1.0)
 
 
-def _surface(found: list[Occurrence], key: tuple[str, ...]) -> TextSpan:
-    """The phrase's most frequent written form (lower-cased comparison), its first occurrence."""
-    forms = Counter(o.span.text.lower() for o in found if o.key == key)
-    form = forms.most_common(1)[0][0]
-    return next(o.span for o in found if o.key == key and o.span.text.lower() == form)
+def _surface(found: list[Occurrence]) -> TextSpan:
+    """The most frequent written form (lower-cased comparison) of one phrase's occurrences, its first."""
+    form = Counter(o.span.text.lower() for o in found).most_common(1)[0][0]
+    return next(o.span for o in found if o.span.text.lower() == form)
