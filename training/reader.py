@@ -154,6 +154,19 @@ def swap_examples(squad, data: list[Example], share: float, rng: random.Random) 
     return out
 
 
+def units_by_meaning(docs: dict, questions: list[str], encode):
+    """(document id -> [(passage id, unit)], document id -> unit vectors, question vectors), the
+    vectors by ``encode`` (the bundled embedder) normalised, for negatives nearest in meaning."""
+    import numpy as np
+
+    def unit_vectors(texts):
+        v = np.asarray(encode(texts), dtype=np.float32)
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+
+    cut = {d: [(b.passage_id, u) for b, us in units_of(doc) for u in us] for d, doc in docs.items()}
+    return cut, {d: unit_vectors([u.text for _, u in us]) for d, us in cut.items()}, unit_vectors(questions)
+
+
 def mined_examples(squad, data: list[Example], encode) -> list[Example]:
     """Negatives nearest in meaning: for each positive, the unit of another paragraph of its
     article whose embedding (``encode``: the bundled embedder) is closest to the question's. These
@@ -161,17 +174,11 @@ def mined_examples(squad, data: list[Example], encode) -> list[Example]:
     few words with any unit: the word-overlap negatives above miss them."""
     import numpy as np
 
-    def unit_vectors(texts):
-        v = np.asarray(encode(texts), dtype=np.float32)
-        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-
     positives = [x for x in data if x.label == 1 and x.passage]
     if not positives:
         return []
     docs = {squad.documents[i - 1].doc_id: squad.documents[i - 1] for i in TRAIN_ARTICLES}
-    cut = {d: [(b.passage_id, u) for b, us in units_of(doc) for u in us] for d, doc in docs.items()}
-    matrix = {d: unit_vectors([u.text for _, u in us]) for d, us in cut.items()}
-    questions = unit_vectors([x.question for x in positives])
+    cut, matrix, questions = units_by_meaning(docs, [x.question for x in positives], encode)
     out = []
     for x, q in zip(positives, questions):
         sims = matrix[x.doc] @ q
@@ -200,16 +207,10 @@ def ranked_groups(docs: dict, positives: list[Example], encode, size: int) -> li
     the nearest unit as a plain negative taught the answer head to rank and cost it its verdict."""
     import numpy as np
 
-    def unit_vectors(texts):
-        v = np.asarray(encode(texts), dtype=np.float32)
-        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-
     positives = [x for x in positives if x.label == 1 and x.passage and x.doc in docs]
     if not positives:
         return []
-    cut = {d: [(b.passage_id, u) for b, us in units_of(doc) for u in us] for d, doc in docs.items()}
-    matrix = {d: unit_vectors([u.text for _, u in us]) for d, us in cut.items()}
-    questions = unit_vectors([x.question for x in positives])
+    cut, matrix, questions = units_by_meaning(docs, [x.question for x in positives], encode)
     out = []
     for x, q in zip(positives, questions):
         units = cut[x.doc]
