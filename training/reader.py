@@ -2,7 +2,7 @@
 answer? Fitted from the bundled MiniLM weights, exported to ONNX for the CPU query path.
 
     python -m training.reader [--steps 1300] [--batch 16] [--seed 13] [--out build/reader] [--resume]
-                              [--swaps 0.5] [--init build/reader/checkpoint.pt]
+                              [--swaps 0.5] [--inside-swaps 0.5] [--init build/reader/checkpoint.pt]
 
 One model, two heads over the bundled all-MiniLM-L6-v2 transformer reading "[CLS] question [SEP]
 unit [SEP]" (a unit is ``qa.models.units.reading_units`` of a passage, as the query path cuts
@@ -26,6 +26,10 @@ Data, all from SQuAD v1.1 dev articles 1-38 (articles 39-48 are dev, never read 
   name of the article the unit does not use) against the unit that answered the original. Made
   after the held-out cut with an rng of their own, so the held-out examples stay those of a run
   without them;
+- ``--inside-swaps``: for that share of the positives, the question with a name of the unit
+  swapped for *another* name of the same unit (not the answer): the entity swap where both names
+  are in the text, which written near misses have ("the Broncos' founding year" of a paragraph
+  giving only the Panthers') and the swap above cannot teach;
 - ``--mined``: for every positive, the unit of another paragraph of its article nearest in meaning
   by the bundled embedder (what the dense first stage ranks beside the answer), also after the cut.
 
@@ -137,9 +141,30 @@ def entity_swapped(question: str, unit: str, names: list[str], rng: random.Rando
     return question[:m.start()] + rng.choice(others) + question[m.end():]
 
 
-def swap_examples(squad, data: list[Example], share: float, rng: random.Random) -> list[Example]:
+def entity_swapped_inside(question: str, unit: str, span: tuple[int, int] | None, rng: random.Random) -> str | None:
+    """The question with a name the unit mentions replaced by *another name the same unit
+    mentions* (not the answer, not already in the question). The harder entity swap: both names
+    are in the text, so "is the name there?" cannot tell it; the question now asks of the other
+    one what the unit says of the first ("the Panthers' founding year" -> "the Broncos'"). None
+    when the question names nothing of the unit or the unit has no other name."""
+    answer = unit[span[0]:span[1]] if span else ""
+    found = [m for m in _NAME.finditer(question) if m.start() > 0 and m.group() in unit]
+    if not found:
+        return None
+    m = rng.choice(found)
+    others = sorted({n.group() for n in _NAME.finditer(unit)
+                     if n.group().lower() not in _STOP and n.group() not in question and n.group() not in answer
+                     and answer not in n.group() and m.group() not in n.group() and n.group() not in m.group()})
+    if not others:
+        return None
+    return question[:m.start()] + rng.choice(others) + question[m.end():]
+
+
+def swap_examples(squad, data: list[Example], share: float, rng: random.Random,
+                  inside: float = 0.0) -> list[Example]:
     """Negatives made by rule from ``share`` of the positives: the question with a number or a
-    name swapped (SQuAD 2.0 style), against the very unit that answered it."""
+    name swapped (SQuAD 2.0 style), against the very unit that answered it; and from ``inside`` of
+    them, the question with a name swapped for another name of that unit."""
     docs = {squad.documents[i - 1].doc_id: squad.documents[i - 1] for i in TRAIN_ARTICLES}
     names = {d: sorted({m.group() for m in _NAME.finditer(doc.text) if m.group().lower() not in _STOP})
              for d, doc in docs.items()}
@@ -151,6 +176,11 @@ def swap_examples(squad, data: list[Example], share: float, rng: random.Random) 
                               ("rule: entity swap", entity_swapped(x.question, x.unit, names[x.doc], rng))):
             if changed:
                 out.append(Example(changed, x.unit, 0, None, kind))
+    for x in data:
+        if x.label == 1 and x.doc and rng.random() < inside:
+            changed = entity_swapped_inside(x.question, x.unit, x.span, rng)
+            if changed:
+                out.append(Example(changed, x.unit, 0, None, "rule: entity swap inside the unit"))
     return out
 
 
@@ -504,6 +534,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--swaps", type=float, default=0.0,
                     help="share of positive questions also asked with a number or a name swapped, as negatives")
+    ap.add_argument("--inside-swaps", type=float, default=0.0,
+                    help="share of positive questions also asked with a name swapped for another name of the same unit, as negatives")
     ap.add_argument("--mined", action="store_true",
                     help="also the unit of another paragraph nearest in meaning to each positive question, as a negative")
     ap.add_argument("--groups", type=int, default=0,
@@ -536,9 +568,9 @@ def bundled_embedder():
 def added_examples(squad, data: list[Example], held: list[Example], args) -> tuple[list, list, list]:
     """(examples with those made after the held-out cut, ranking groups, held-out groups). Made
     after the cut, each with an rng of its own: the held-out examples stay those of a run without."""
-    if args.swaps:
+    if args.swaps or args.inside_swaps:
         rng = random.Random(args.seed + 1)
-        data = data + swap_examples(squad, data, args.swaps, rng)
+        data = data + swap_examples(squad, data, args.swaps, rng, args.inside_swaps)
         rng.shuffle(data)
     if args.mined:
         embedder = bundled_embedder()
@@ -602,7 +634,7 @@ def main(argv=None) -> int:
     export(model, tok, out)
     report = {"script": "python -m training.reader", "seed": args.seed, "steps": args.steps, "batch": args.batch,
               "lr": args.lr, "head_lr": args.head_lr, "pool": args.pool, "max_length": args.max_length, "originals": args.originals,
-              "swaps": args.swaps, "mined": args.mined, "groups": args.groups and {
+              "swaps": args.swaps, "inside_swaps": args.inside_swaps, "mined": args.mined, "groups": args.groups and {
                   "size": args.groups, "count": len(groups), "per_step": args.group_batch, "weight": args.rank_weight}, "init": args.init and _init_report(Path(args.init)),
               "articles": "SQuAD v1.1 dev 1-38", "examples": len(data), "examples_by_kind": kinds,
               "rows_files": rows_sha256, "squad_sha256": file_sha256(SQUAD),

@@ -1,5 +1,5 @@
 """The reader trainer's parts that are ours (training/reader.py, training/onnx_weights.py): ranking
-groups made from an article's other paragraphs, and a shipped reader's weights read back from ONNX."""
+groups made from an article's other paragraphs, the entity swap inside a unit, and a shipped reader's weights read back from ONNX."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qa.eval import load_squad
-from training.reader import Example, ranked_groups, units_of
+from training.reader import Example, entity_swapped_inside, ranked_groups, units_of
 
 PARAGRAPHS = ["The castle stands on a hill. Its walls were built in 1204 by the duke.",
               "The castle has a tower. The tower is tall and the gate is old.",
@@ -46,6 +46,24 @@ def test_no_group_where_the_article_has_too_few_other_paragraphs(article, fake_e
     assert ranked_groups(article, [x], fake_embedder.encode, 5) == []
     negative = Example(x.question, x.unit, 0)
     assert ranked_groups(article, [negative], fake_embedder.encode, 3) == []
+
+
+def test_an_inside_swap_asks_of_another_name_of_the_same_unit_never_of_its_answer():
+    import random
+
+    unit = "The Panthers were founded in 1995 by Jerry Richardson, while the Denver Broncos date from 1960."
+    start = unit.index("Jerry Richardson")
+    asked = [entity_swapped_inside("Who founded the Panthers?", unit, (start, start + 16), random.Random(seed))
+             for seed in range(20)]
+    assert set(asked) == {"Who founded the Denver Broncos?"}  # not "Who founded Jerry Richardson?", nor the question's own name
+
+
+def test_no_inside_swap_where_the_question_names_nothing_of_the_unit_or_the_unit_names_nothing_else():
+    import random
+
+    rng = random.Random(0)
+    assert entity_swapped_inside("Who founded the club?", "The Panthers were founded in 1995.", None, rng) is None
+    assert entity_swapped_inside("When were the Panthers founded?", "The Panthers were founded in 1995.", None, rng) is None
 
 
 def test_the_shipped_readers_weights_read_back_from_onnx_give_its_logits():
