@@ -2,6 +2,8 @@
 
     python -m training.reader_choose [--model build/reader/model.int8.onnx] [--ship]
 
+(``--model qa/models/reader.int8.onnx`` scores the shipped reader, with its tokenizer beside it.)
+
 Every dev question (reworded, SQuAD's own, and the near misses) is ranked by the first stage over
 the pool of articles 39-48, as ``qa eval --reworded`` does; the reader reads the best
 ``max(--depths)`` candidates once, and then each (depth, retrieval weight) is scored: hit@1 and
@@ -26,6 +28,14 @@ from qa.text import file_sha256
 
 DEV = PROJECT_ROOT.parent / "shared" / "datasets" / "squad-reworded" / "dev.jsonl"
 MODELS = PROJECT_ROOT / "qa" / "models"
+
+
+def tokenizer_beside(model: Path) -> Path:
+    """The reader's tokenizer: a training run's ``tokenizer.json`` in the model's folder, or the
+    shipped reader's own beside it (qa/models/reader.int8.onnx -> reader.tokenizer.json), so that
+    the shipped reader is scored without copying it."""
+    run = model.parent / "tokenizer.json"
+    return run if run.exists() else model.with_name(model.name.split(".")[0] + ".tokenizer.json")
 
 
 def read_all(searcher, reader, questions: dict[str, str], qvecs: dict, gold: dict, depth: int, method: str,
@@ -160,7 +170,7 @@ def main(argv=None) -> int:
     scope = {r.qid + "~off": [d.doc_id for d in p.reworded.documents if d.doc_id != article[r.qid]] for r in rows}
     qvecs = dict(zip(questions, embedder.encode(list(questions.values()))))
     gold = {k: next(iter(p.reworded.qrels[k.split("~")[0]])) for k in questions if k.split("~")[-1] not in ("near", "off")}
-    reader = Reader(model, model.parent / "tokenizer.json", args.max_length, threads=settings.threads)
+    reader = Reader(model, tokenizer_beside(model), args.max_length, threads=settings.threads)
     depths = [int(x) for x in args.depths.split(",")]
     t0 = time.perf_counter()
     reads = read_all(searcher, reader, questions, qvecs, gold, max(depths), args.method, scope, tqdm)
@@ -179,7 +189,8 @@ def main(argv=None) -> int:
     if args.ship:
         target = MODELS / "reader.int8.onnx"
         shutil.copyfile(model, target)
-        shutil.copyfile(model.parent / "tokenizer.json", MODELS / "reader.tokenizer.json")
+        if tokenizer_beside(model) != MODELS / "reader.tokenizer.json":
+            shutil.copyfile(tokenizer_beside(model), MODELS / "reader.tokenizer.json")
         report = model.parent / "report.json"
         trained = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
         threshold = float(1 / (1 + np.exp(-best["threshold_logit"])))

@@ -98,3 +98,14 @@ def test_the_shipped_readers_weights_read_back_from_onnx_give_its_logits():
     assert np.abs(read_back - shipped).max() < 0.5
     assert list(np.argsort(read_back)) == list(np.argsort(shipped))
     assert shipped[0] > shipped[1]
+
+
+def test_the_chooser_finds_a_runs_tokenizer_or_the_shipped_readers_own(tmp_path):
+    from qa.config import PROJECT_ROOT
+    from training.reader_choose import tokenizer_beside
+
+    shipped = PROJECT_ROOT / "qa" / "models" / "reader.int8.onnx"
+    assert tokenizer_beside(shipped) == PROJECT_ROOT / "qa" / "models" / "reader.tokenizer.json"
+    assert tokenizer_beside(shipped).exists()
+    (tmp_path / "tokenizer.json").write_text("{}", encoding="utf-8")
+    assert tokenizer_beside(tmp_path / "model.int8.onnx") == tmp_path / "tokenizer.json"
