@@ -130,10 +130,15 @@ def number_swapped(question: str, unit: str, rng: random.Random) -> str | None:
     return None
 
 
+def names_of_unit_asked(question: str, unit: str) -> list[re.Match]:
+    """The names in the question that the unit mentions (a capitalised first word, "What ...", is no name)."""
+    return [m for m in _NAME.finditer(question) if m.start() > 0 and m.group() in unit]
+
+
 def entity_swapped(question: str, unit: str, names: list[str], rng: random.Random) -> str | None:
     """The question with a name the unit mentions replaced by another name of the same article that
     the unit does not mention (SQuAD 2.0's entity swap). None when it names nothing of the unit."""
-    found = [m for m in _NAME.finditer(question) if m.start() > 0 and m.group() in unit]  # not "What ..."
+    found = names_of_unit_asked(question, unit)
     others = [n for n in names if n not in unit and n not in question]
     if not found or not others:
         return None
@@ -148,7 +153,7 @@ def entity_swapped_inside(question: str, unit: str, span: tuple[int, int] | None
     one what the unit says of the first ("the Panthers' founding year" -> "the Broncos'"). None
     when the question names nothing of the unit or the unit has no other name."""
     answer = unit[span[0]:span[1]] if span else ""
-    found = [m for m in _NAME.finditer(question) if m.start() > 0 and m.group() in unit]
+    found = names_of_unit_asked(question, unit)
     if not found:
         return None
     m = rng.choice(found)
