@@ -159,7 +159,7 @@ def entity_swapped_inside(question: str, unit: str, span: tuple[int, int] | None
     m = rng.choice(found)
     others = sorted({n.group() for n in _NAME.finditer(unit)
                      if n.group().lower() not in _STOP and n.group() not in question and n.group() not in answer
-                     and answer not in n.group() and m.group() not in n.group() and n.group() not in m.group()})
+                     and not (answer and answer in n.group()) and m.group() not in n.group() and n.group() not in m.group()})
     if not others:
         return None
     return question[:m.start()] + rng.choice(others) + question[m.end():]

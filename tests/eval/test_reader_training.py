@@ -56,6 +56,9 @@ def test_an_inside_swap_asks_of_another_name_of_the_same_unit_never_of_its_answe
     asked = [entity_swapped_inside("Who founded the Panthers?", unit, (start, start + 16), random.Random(seed))
              for seed in range(20)]
     assert set(asked) == {"Who founded the Denver Broncos?"}  # not "Who founded Jerry Richardson?", nor the question's own name
+    # a positive whose answer is not located in the unit: any other name of the unit will do
+    unlocated = {entity_swapped_inside("Who founded the Panthers?", unit, None, random.Random(seed)) for seed in range(20)}
+    assert unlocated == {"Who founded the Denver Broncos?", "Who founded the Jerry Richardson?"}
 
 
 def test_no_inside_swap_where_the_question_names_nothing_of_the_unit_or_the_unit_names_nothing_else():
