@@ -188,9 +188,10 @@ def main(argv=None) -> int:
     print("chosen:", json.dumps(best), json.dumps(topic))
     if args.ship:
         target = MODELS / "reader.int8.onnx"
-        shutil.copyfile(model, target)
-        if tokenizer_beside(model) != MODELS / "reader.tokenizer.json":
-            shutil.copyfile(tokenizer_beside(model), MODELS / "reader.tokenizer.json")
+        # re-choosing for the shipped reader itself (``--model qa/models/reader.int8.onnx``) copies nothing
+        for src, dst in ((model, target), (tokenizer_beside(model), MODELS / "reader.tokenizer.json")):
+            if src.resolve() != dst.resolve():
+                shutil.copyfile(src, dst)
         report = model.parent / "report.json"
         trained = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
         threshold = float(1 / (1 + np.exp(-best["threshold_logit"])))
